@@ -1,0 +1,455 @@
+/**
+ * The discrete-event kernel.
+ *
+ * One run = one `Simulation`: a set of sans-I/O protocol nodes, a `Network`, an event queue
+ * ordered by (time, sequence number) and a run seed. Everything that happens is an event:
+ * a message delivery, a timer, or an external action scheduled by the harness (workload,
+ * fault injection). The kernel is single-threaded and uses no wall clock, so the same inputs
+ * always deliver the same events in the same order; the trace hash (`trace.ts`) proves it.
+ *
+ * Virtual time does not advance while code runs (as in Shadow). A node may charge CPU time for
+ * expensive work with `ctx.charge(us)`: its later sends in that handler leave later, and events
+ * that reach it while it is busy wait until it is free.
+ *
+ * Crash and recovery: a crashed node receives nothing (deliveries are dropped and counted), its
+ * timers are void (each crash starts a new incarnation, timers of older incarnations are
+ * skipped) and its queued transmissions are forgotten. On recovery the kernel calls
+ * `onRecover` (or `onStart` when the node has none).
+ */
+import { TimeHeap } from './heap.ts';
+import { Metrics, type MetricsSnapshot } from './metrics.ts';
+import { Network, type NetworkOptions } from './network.ts';
+import { deriveSeed, Rng } from './rng.ts';
+import { EventKind, TraceHasher, type TraceEntry } from './trace.ts';
+import type { Message, Micros, NodeContext, NodeId, Observation, Observer, ProtocolNode, TimerHandle, Violation } from './types.ts';
+
+// Event kinds as module constants: the hot loop compares small integers (tsx compiles each file
+// on its own, so an imported const enum would be a property load on every comparison).
+const MESSAGE = EventKind.Message as number;
+const TIMER = EventKind.Timer as number;
+const EXTERNAL = EventKind.External as number;
+
+/** One queued event. A single class keeps the heap's objects monomorphic (fast in V8). */
+class SimEvent implements TimerHandle {
+  cancelled = false;
+  constructor(
+    public time: Micros,
+    public seq: number,
+    readonly kind: number,
+    readonly from: NodeId,
+    readonly to: NodeId,
+    /** Message, timer tag, or external action. */
+    readonly payload: unknown,
+    /** Receiver incarnation at scheduling time (timers only). */
+    readonly epoch: number,
+    /** Label of an external action (trace type). */
+    readonly label: string,
+  ) {}
+}
+
+export interface SimulationOptions<M extends Message = Message> {
+  /** Run seed: decides every random draw of the run. */
+  seed: number | string;
+  /** Network model (nodes, regions, topology, faults). */
+  network: NetworkOptions;
+  /** Builds the protocol node with id `id`; called once per node, in id order. */
+  createNode: (id: NodeId, network: Network) => ProtocolNode<M>;
+  /** Virtual time limit, µs; events after it are not delivered. */
+  endTimeUs: Micros;
+  /** Stop after this many delivered events (a runaway guard); default unlimited. */
+  maxEvents?: number;
+  /** Invariant checkers and other observers. */
+  observers?: Observer[];
+  /** Recent events kept for failure reports; default 64. */
+  historySize?: number;
+  /** Keep `ctx.log` lines (default false: logging costs nothing when off). */
+  debugLog?: boolean;
+}
+
+export type StopReason = 'drained' | 'end-time' | 'max-events' | 'violation' | 'stopped';
+
+export interface RunResult {
+  seed: number | string;
+  /** Rolling SHA-256 over every delivered event (hex). */
+  traceHash: string;
+  /** Delivered events (messages, timers, external actions). */
+  events: number;
+  /** Virtual time reached, µs. */
+  simTimeUs: Micros;
+  stopReason: StopReason;
+  /** First violated invariant, with the events that led up to it. */
+  violation?: Violation & { history: TraceEntry[] };
+  metrics: MetricsSnapshot;
+}
+
+export class Simulation<M extends Message = Message> {
+  readonly seed: number | string;
+  readonly network: Network;
+  readonly metrics = new Metrics();
+  readonly nodes: ProtocolNode<M>[];
+  readonly nodeCount: number;
+  private readonly contexts: NodeContextImpl<M>[];
+  private readonly queue = new TimeHeap<SimEvent>();
+  private readonly trace: TraceHasher;
+  private readonly observers: Observer[];
+  private readonly endTimeUs: Micros;
+  private readonly maxEvents: number;
+  private readonly debugLog: boolean;
+  private readonly crashed: Uint8Array;
+  private readonly epoch: Int32Array;
+  private readonly busyUntil: Float64Array;
+  private seq = 0;
+  private started = false;
+  private stopped = false;
+  private stopReason: StopReason = 'drained';
+  private violationFound: (Violation & { history: TraceEntry[] }) | undefined;
+  /** Current virtual time, µs. */
+  now: Micros = 0;
+  /** Node whose handler is running, or −1. */
+  private current: NodeId = -1;
+  /** CPU time charged so far in the running handler, µs. */
+  private charged: Micros = 0;
+  readonly logLines: string[] = [];
+
+  // Network accounting kept in plain fields (hot path); copied into metrics at the end.
+  private sent = 0;
+  private bytesSent = 0;
+  private delivered = 0;
+  private dropPartition = 0;
+  private dropLoss = 0;
+  private dropCrashed = 0;
+  private duplicated = 0;
+
+  constructor(options: SimulationOptions<M>) {
+    this.seed = options.seed;
+    this.network = new Network(options.network, options.seed);
+    this.nodeCount = options.network.nodes;
+    this.endTimeUs = options.endTimeUs;
+    this.maxEvents = options.maxEvents ?? Number.POSITIVE_INFINITY;
+    this.observers = options.observers ?? [];
+    this.debugLog = options.debugLog ?? false;
+    this.trace = new TraceHasher(options.historySize ?? 64);
+    const n = this.nodeCount;
+    this.crashed = new Uint8Array(n);
+    this.epoch = new Int32Array(n);
+    this.busyUntil = new Float64Array(n);
+    this.contexts = new Array(n);
+    this.nodes = new Array(n);
+    for (let i = 0; i < n; i++) {
+      this.contexts[i] = new NodeContextImpl<M>(this, i);
+      this.nodes[i] = options.createNode(i, this.network);
+    }
+  }
+
+  /** Adds an observer (checker) before or during the run. */
+  observe(observer: Observer): void {
+    this.observers.push(observer);
+  }
+
+  /** The context of node `id` (for harness code acting on a node's behalf). */
+  context(id: NodeId): NodeContext<M> {
+    return this.contexts[id];
+  }
+
+  /** A harness-level random stream (workload, fault schedule), independent of node streams. */
+  rng(label: string): Rng {
+    return Rng.stream(this.seed, `harness/${label}`);
+  }
+
+  /** Schedules an external action (workload arrival, fault) at virtual time `time`. */
+  at(time: Micros, label: string, action: () => void): TimerHandle {
+    const ev = new SimEvent(Math.max(time, this.now), this.seq++, EXTERNAL, -1, -1, action, 0, label);
+    this.queue.push(ev);
+    return ev;
+  }
+
+  /** Cancels an external action or timer. */
+  cancel(handle: TimerHandle): void {
+    (handle as SimEvent).cancelled = true;
+  }
+
+  isCrashed(id: NodeId): boolean {
+    return this.crashed[id] === 1;
+  }
+
+  /** Crashes node `id` now. */
+  crash(id: NodeId): void {
+    if (this.crashed[id]) return;
+    this.crashed[id] = 1;
+    this.epoch[id]++;
+    this.busyUntil[id] = 0;
+    this.network.resetNode(id, this.now);
+    this.metrics.counter('node.crashes').inc();
+    this.nodes[id].onCrash?.();
+  }
+
+  /** Recovers node `id` now. */
+  recover(id: NodeId): void {
+    if (!this.crashed[id]) return;
+    this.crashed[id] = 0;
+    this.metrics.counter('node.recoveries').inc();
+    const node = this.nodes[id];
+    this.runHandler(id, () => (node.onRecover ? node.onRecover(this.contexts[id]) : node.onStart?.(this.contexts[id])));
+  }
+
+  /** Declares a violation: the run stops after the current event. Only the first is kept. */
+  fail(violation: Violation): void {
+    if (this.violationFound) return;
+    this.violationFound = { ...violation, time: violation.time ?? this.now, history: this.trace.history() };
+    this.stopped = true;
+    this.stopReason = 'violation';
+  }
+
+  /** Stops the run after the current event (e.g. the workload is done). */
+  stop(): void {
+    this.stopped = true;
+    if (this.stopReason !== 'violation') this.stopReason = 'stopped';
+  }
+
+  get violation(): (Violation & { history: TraceEntry[] }) | undefined {
+    return this.violationFound;
+  }
+
+  /** Events waiting in the queue (including cancelled ones not yet popped). */
+  get pendingEvents(): number {
+    return this.queue.size;
+  }
+
+  /** Events delivered so far. */
+  get events(): number {
+    return this.trace.count;
+  }
+
+  /** Runs until `untilUs` (default: the end time) or until stopped; can be called again to continue. */
+  run(untilUs: Micros = this.endTimeUs): RunResult {
+    const limit = Math.min(untilUs, this.endTimeUs);
+    if (!this.started) {
+      this.started = true;
+      for (let i = 0; i < this.nodeCount; i++) {
+        const node = this.nodes[i];
+        if (node.onStart) this.runHandler(i, () => node.onStart!(this.contexts[i]));
+      }
+    }
+    const queue = this.queue;
+    this.stopped = this.violationFound !== undefined;
+    while (!this.stopped) {
+      const ev = queue.pop();
+      if (ev === undefined) {
+        this.stopReason = 'drained';
+        break;
+      }
+      if (ev.time > limit) {
+        queue.push(ev); // keep it for a later run(); its (time, seq) key is unchanged
+        this.now = limit;
+        this.stopReason = 'end-time';
+        break;
+      }
+      if (ev.cancelled) continue;
+      const to = ev.to;
+      if (ev.kind !== EXTERNAL) {
+        if (this.crashed[to] === 1) {
+          if (ev.kind === MESSAGE) this.dropCrashed++;
+          continue;
+        }
+        if (ev.kind === TIMER && ev.epoch !== this.epoch[to]) continue;
+        if (this.busyUntil[to] > ev.time) {
+          // The node is still busy with charged CPU work: handle this event when it is free.
+          ev.time = this.busyUntil[to];
+          ev.seq = this.seq++;
+          queue.push(ev);
+          continue;
+        }
+      }
+      this.now = ev.time;
+      this.dispatch(ev);
+      if (this.trace.count >= this.maxEvents && !this.stopped) {
+        this.stopped = true;
+        this.stopReason = 'max-events';
+      }
+    }
+    if (this.stopReason === 'drained' || this.stopReason === 'end-time') {
+      for (const o of this.observers) {
+        const v = o.onEnd?.(this.now);
+        if (v) {
+          this.fail(v);
+          break;
+        }
+      }
+    }
+    return this.result();
+  }
+
+  private dispatch(ev: SimEvent): void {
+    if (ev.kind === EXTERNAL) {
+      this.trace.record(ev.time, EXTERNAL, -1, -1, ev.label, undefined);
+      (ev.payload as () => void)();
+      return;
+    }
+    const id = ev.to;
+    const node = this.nodes[id];
+    const ctx = this.contexts[id];
+    if (ev.kind === MESSAGE) {
+      const msg = ev.payload as M;
+      this.trace.record(ev.time, MESSAGE, ev.from, id, msg.type, msg.digest);
+      this.delivered++;
+    } else {
+      const tag = ev.payload as { type?: unknown } | string;
+      const type = typeof tag === 'string' ? tag : typeof tag?.type === 'string' ? tag.type : 'timer';
+      this.trace.record(ev.time, TIMER, id, id, type, undefined);
+    }
+    // Inlined handler call (no closure per event: this is the hottest path of the simulator).
+    this.current = id;
+    this.charged = 0;
+    try {
+      if (ev.kind === MESSAGE) node.onMessage(ctx, ev.from, ev.payload as M);
+      else node.onTimer?.(ctx, ev.payload);
+    } catch (err) {
+      this.fail({ kind: 'crash', invariant: 'no-exception', message: `node ${id} threw: ${(err as Error)?.stack ?? err}`, node: id });
+    }
+    if (this.charged > 0) this.busyUntil[id] = this.now + this.charged;
+    this.current = -1;
+    this.charged = 0;
+  }
+
+  private runHandler(id: NodeId, handler: () => void): void {
+    const previous = this.current;
+    const previousCharged = this.charged;
+    this.current = id;
+    this.charged = 0;
+    try {
+      handler();
+    } catch (err) {
+      // A protocol bug must not be mistaken for a protocol outcome: stop with a crash report.
+      this.fail({ kind: 'crash', invariant: 'no-exception', message: `node ${id} threw: ${(err as Error)?.stack ?? err}`, node: id });
+    }
+    if (this.charged > 0) this.busyUntil[id] = this.now + this.charged;
+    this.current = previous;
+    this.charged = previousCharged;
+  }
+
+  // ---- operations behind NodeContext -------------------------------------------------------
+
+  /** Virtual time as seen by node `id` (includes CPU charged in its running handler). */
+  timeAt(id: NodeId): Micros {
+    return this.current === id ? this.now + this.charged : this.now;
+  }
+
+  chargeCpu(id: NodeId, us: Micros): void {
+    if (this.current === id && us > 0) this.charged += Math.round(us);
+  }
+
+  send(from: NodeId, to: NodeId, msg: M): void {
+    if (this.crashed[from] === 1) return;
+    if (to < 0 || to >= this.nodeCount) throw new RangeError(`send: no node ${to}`);
+    const t = this.timeAt(from);
+    this.sent++;
+    this.bytesSent += msg.size;
+    const net = this.network;
+    if (net.blocked(from, to, t)) {
+      this.dropPartition++;
+      return;
+    }
+    if (net.loss > 0 && net.rngOf(from).next() < net.loss) {
+      this.dropLoss++;
+      return;
+    }
+    this.queue.push(new SimEvent(net.transfer(from, to, msg.size, t), this.seq++, MESSAGE, from, to, msg, 0, ''));
+    if (net.duplication > 0 && net.rngOf(from).next() < net.duplication) {
+      this.duplicated++;
+      this.queue.push(new SimEvent(net.transfer(from, to, msg.size, t), this.seq++, MESSAGE, from, to, msg, 0, ''));
+    }
+  }
+
+  setTimer(id: NodeId, delay: Micros, tag: unknown): TimerHandle {
+    const ev = new SimEvent(this.timeAt(id) + Math.max(0, Math.round(delay)), this.seq++, TIMER, id, id, tag, this.epoch[id], '');
+    this.queue.push(ev);
+    return ev;
+  }
+
+  emit(id: NodeId, obs: Observation): void {
+    for (const o of this.observers) {
+      const v = o.onObservation?.(id, obs, this.now);
+      if (v) this.fail({ ...v, node: v.node ?? id });
+    }
+  }
+
+  log(id: NodeId, line: string): void {
+    if (this.debugLog) this.logLines.push(`${this.now}us node ${id}: ${line}`);
+  }
+
+  private result(): RunResult {
+    const c = (name: string, v: number) => (this.metrics.counter(name).value = v);
+    c('net.messages.sent', this.sent);
+    c('net.messages.delivered', this.delivered);
+    c('net.bytes.sent', this.bytesSent);
+    c('net.dropped.partition', this.dropPartition);
+    c('net.dropped.loss', this.dropLoss);
+    c('net.dropped.crashed', this.dropCrashed);
+    c('net.duplicated', this.duplicated);
+    return {
+      seed: this.seed,
+      traceHash: this.trace.digest(),
+      events: this.trace.count,
+      simTimeUs: this.now,
+      stopReason: this.stopReason,
+      violation: this.violationFound,
+      metrics: this.metrics.snapshot(),
+    };
+  }
+}
+
+class NodeContextImpl<M extends Message> implements NodeContext<M> {
+  private readonly streams = new Map<string, Rng>();
+  private mainStream: Rng | undefined; // the default stream, cached outside the map (hot path)
+
+  constructor(
+    private readonly sim: Simulation<M>,
+    readonly id: NodeId,
+  ) {}
+
+  get nodeCount(): number {
+    return this.sim.nodeCount;
+  }
+  get region(): number {
+    return this.sim.network.regionOf[this.id];
+  }
+  get peers(): readonly NodeId[] {
+    return this.sim.network.peers[this.id];
+  }
+  get metrics(): Metrics {
+    return this.sim.metrics;
+  }
+  now(): Micros {
+    return this.sim.timeAt(this.id);
+  }
+  send(to: NodeId, msg: M): void {
+    this.sim.send(this.id, to, msg);
+  }
+  broadcast(msg: M, except?: NodeId): void {
+    for (const p of this.sim.network.peers[this.id]) if (p !== except) this.sim.send(this.id, p, msg);
+  }
+  setTimer(delay: Micros, tag: unknown): TimerHandle {
+    return this.sim.setTimer(this.id, delay, tag);
+  }
+  cancelTimer(handle: TimerHandle): void {
+    this.sim.cancel(handle);
+  }
+  rng(label?: string): Rng {
+    if (label === undefined) return (this.mainStream ??= Rng.stream(this.sim.seed, `node/${this.id}/main`));
+    let r = this.streams.get(label);
+    if (!r) this.streams.set(label, (r = Rng.stream(this.sim.seed, `node/${this.id}/${label}`)));
+    return r;
+  }
+  seedFor(label: string): string {
+    return deriveSeed(this.sim.seed, `node/${this.id}/crypto/${label}`);
+  }
+  charge(us: Micros): void {
+    this.sim.chargeCpu(this.id, us);
+  }
+  emit(observation: Observation): void {
+    this.sim.emit(this.id, observation);
+  }
+  log(line: string): void {
+    this.sim.log(this.id, line);
+  }
+}

@@ -1,0 +1,274 @@
+/**
+ * The simulated network: placement, topology, latency, bandwidth, loss, duplication,
+ * partitions and clogged links.
+ *
+ * Transmission model (per message of `size` bytes from node a to node b, sent at time t):
+ *
+ *   upStart   = max(t, a's upload link free)          — sends queue FIFO behind earlier sends
+ *   upEnd     = upStart + size / upload(a)            — a's upload link is busy until then
+ *   latency   = mean(region a → region b) · U(1 − jitter, 1 + jitter) (+ clog delay)
+ *   downStart = max(upStart + latency, b's download link free)
+ *   arrival   = max(downStart + size / download(b), upEnd + latency)
+ *
+ * On idle links this is latency + size / min(upload, download), the pipelined (cut-through)
+ * delay SimBlock uses; under load, both the sender's uploads and the receiver's downloads queue.
+ * Times are integer microseconds (transmission times rounded up).
+ *
+ * Partitions and loss are decided when a message is sent: a message already on the wire when a
+ * partition starts still arrives (as with TCP segments already in flight).
+ */
+import { Rng } from './rng.ts';
+import type { RegionTable } from './regions.ts';
+import type { Micros, NodeId } from './types.ts';
+
+export type TopologyOptions =
+  /** Each node opens `degree` outbound links to distinct random nodes; links carry both ways. */
+  | { kind: 'random'; degree: number }
+  /** Every node is a peer of every other node. */
+  | { kind: 'full-mesh' }
+  /** Exactly these undirected links. */
+  | { kind: 'explicit'; edges: [NodeId, NodeId][] };
+
+export interface PartitionOptions {
+  /** Virtual time the partition starts, µs. */
+  startUs: Micros;
+  /** Virtual time it heals, µs (exclusive). */
+  endUs: Micros;
+  /** Node groups; nodes in no group form one more group. Exactly one of groups / split. */
+  groups?: NodeId[][];
+  /** Fraction of nodes (ids 0 … ⌊split·n⌋ − 1) in the first group; the rest form the second. */
+  split?: number;
+  /** `both`: no traffic between groups; `one-way`: traffic from the first group to others is lost. */
+  direction: 'both' | 'one-way';
+}
+
+export interface ClogOptions {
+  /** Virtual time the clog starts, µs. */
+  startUs: Micros;
+  /** Virtual time it ends, µs (exclusive). */
+  endUs: Micros;
+  /** Senders affected; absent = all. */
+  from?: NodeId[];
+  /** Receivers affected; absent = all. */
+  to?: NodeId[];
+  /** Extra one-way delay on affected links, µs. */
+  delayUs: Micros;
+}
+
+export interface NetworkOptions {
+  /** Number of nodes. */
+  nodes: number;
+  /** Region table (latency matrix, bandwidths, placement distribution). */
+  regions: RegionTable;
+  /** Latency jitter as a fraction of the mean (0 … 1). */
+  jitter: number;
+  /** Upload bandwidth of every node, bits/s; overrides the region table. Infinity = unlimited. */
+  uploadBps?: number;
+  /** Download bandwidth of every node, bits/s; overrides the region table. */
+  downloadBps?: number;
+  /** Probability that a message is lost (0 … 1). */
+  loss: number;
+  /** Probability that a message is delivered twice (0 … 1). */
+  duplication: number;
+  topology: TopologyOptions;
+  partitions: PartitionOptions[];
+  clogs: ClogOptions[];
+}
+
+interface ActivePartition {
+  startUs: Micros;
+  endUs: Micros;
+  groupOf: Int32Array;
+  oneWay: boolean;
+}
+
+interface ActiveClog {
+  startUs: Micros;
+  endUs: Micros;
+  from: Uint8Array | null;
+  to: Uint8Array | null;
+  delayUs: Micros;
+}
+
+export class Network {
+  readonly nodes: number;
+  readonly regionOf: Uint16Array;
+  readonly peers: NodeId[][];
+  private readonly latencyUs: Float64Array; // R × R mean one-way latency
+  private readonly regionCount: number;
+  private readonly jitter: number;
+  private readonly upBps: Float64Array;
+  private readonly downBps: Float64Array;
+  private readonly upFree: Float64Array;
+  private readonly downFree: Float64Array;
+  readonly loss: number;
+  readonly duplication: number;
+  private readonly partitions: ActivePartition[];
+  private readonly clogs: ActiveClog[];
+  private readonly linkRng: (Rng | undefined)[];
+
+  constructor(
+    private readonly options: NetworkOptions,
+    private readonly runSeed: number | string,
+  ) {
+    const n = options.nodes;
+    const table = options.regions;
+    this.nodes = n;
+    this.regionCount = table.names.length;
+    this.jitter = options.jitter;
+    this.loss = options.loss;
+    this.duplication = options.duplication;
+
+    // Placement: each node draws its region from the table's distribution.
+    const placement = Rng.stream(runSeed, 'network/placement');
+    this.regionOf = new Uint16Array(n);
+    for (let i = 0; i < n; i++) this.regionOf[i] = placement.weighted(table.distribution);
+
+    const R = this.regionCount;
+    this.latencyUs = new Float64Array(R * R);
+    for (let i = 0; i < R; i++) for (let j = 0; j < R; j++) this.latencyUs[i * R + j] = table.latencyMs[i][j] * 1000;
+
+    this.upBps = new Float64Array(n);
+    this.downBps = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      this.upBps[i] = options.uploadBps ?? table.uploadBps[this.regionOf[i]];
+      this.downBps[i] = options.downloadBps ?? table.downloadBps[this.regionOf[i]];
+    }
+    this.upFree = new Float64Array(n);
+    this.downFree = new Float64Array(n);
+    this.linkRng = new Array(n);
+
+    this.peers = buildTopology(n, options.topology, Rng.stream(runSeed, 'network/topology'));
+    this.partitions = options.partitions.map((p) => compilePartition(p, n));
+    this.clogs = options.clogs.map((c) => ({
+      startUs: c.startUs,
+      endUs: c.endUs,
+      delayUs: c.delayUs,
+      from: c.from ? memberMask(c.from, n) : null,
+      to: c.to ? memberMask(c.to, n) : null,
+    }));
+  }
+
+  /** The sender's stream for link decisions (loss, jitter, duplication). */
+  rngOf(from: NodeId): Rng {
+    let r = this.linkRng[from];
+    if (!r) this.linkRng[from] = r = Rng.stream(this.runSeed, `network/link/${from}`);
+    return r;
+  }
+
+  /** True if a partition active at `now` blocks traffic from → to. */
+  blocked(from: NodeId, to: NodeId, now: Micros): boolean {
+    if (this.partitions.length === 0) return false;
+    for (const p of this.partitions) {
+      if (now < p.startUs || now >= p.endUs) continue;
+      const gf = p.groupOf[from];
+      const gt = p.groupOf[to];
+      if (gf === gt) continue;
+      if (!p.oneWay || gf === 0) return true;
+    }
+    return false;
+  }
+
+  /** Mean one-way latency between two nodes' regions, µs (no jitter). */
+  meanLatencyUs(from: NodeId, to: NodeId): number {
+    return this.latencyUs[this.regionOf[from] * this.regionCount + this.regionOf[to]];
+  }
+
+  /** Upload / download bandwidth of a node, bits/s. */
+  bandwidthOf(node: NodeId): { uploadBps: number; downloadBps: number } {
+    return { uploadBps: this.upBps[node], downloadBps: this.downBps[node] };
+  }
+
+  /**
+   * Reserves the links for one message and returns its arrival time (µs). Call only for
+   * messages that are not blocked or lost.
+   */
+  transfer(from: NodeId, to: NodeId, size: number, now: Micros): Micros {
+    if (from === to) return now;
+    let latency = this.meanLatencyUs(from, to);
+    if (this.jitter > 0) latency *= 1 + this.jitter * (2 * this.rngOf(from).next() - 1);
+    latency = Math.round(latency);
+    if (this.clogs.length > 0) latency += this.clogDelay(from, to, now);
+    const bits
+ = size * 8;
+    const txUp = Math.ceil((bits * 1e6) / this.upBps[from]);
+    const txDown = Math.ceil((bits * 1e6) / this.downBps[to]);
+    const upStart = Math.max(now, this.upFree[from]);
+    const upEnd = upStart + txUp;
+    this.upFree[from] = upEnd;
+    const downStart = Math.max(upStart + latency, this.downFree[to]);
+    const arrival = Math.max(downStart + txDown, upEnd + latency);
+    this.downFree[to] = arrival;
+    return arrival;
+  }
+
+  /** Extra delay of clogs active on from → to at `now`, µs. */
+  private clogDelay(from: NodeId, to: NodeId, now: Micros): Micros {
+    let extra = 0;
+    for (const c of this.clogs) {
+      if (now >= c.startUs && now < c.endUs && (!c.from || c.from[from]) && (!c.to || c.to[to])) extra += c.delayUs;
+    }
+    return extra;
+  }
+
+  /** Forgets queued transmissions of a crashed node (its sockets are gone). */
+  resetNode(node: NodeId, now: Micros): void {
+    if (this.upFree[node] > now) this.upFree[node] = now;
+    if (this.downFree[node] > now) this.downFree[node] = now;
+  }
+}
+
+function memberMask(ids: NodeId[], n: number): Uint8Array {
+  const mask = new Uint8Array(n);
+  for (const id of ids) mask[id] = 1;
+  return mask;
+}
+
+function compilePartition(p: PartitionOptions, n: number): ActivePartition {
+  const groupOf = new Int32Array(n);
+  if (p.groups) {
+    const rest = p.groups.length; // nodes in no group share one extra group
+    groupOf.fill(rest);
+    p.groups.forEach((group, g) => {
+      for (const id of group) groupOf[id] = g;
+    });
+  } else {
+    const cut = Math.floor((p.split ?? 0.5) * n);
+    for (let i = 0; i < n; i++) groupOf[i] = i < cut ? 0 : 1;
+  }
+  return { startUs: p.startUs, endUs: p.endUs, groupOf, oneWay: p.direction === 'one-way' };
+}
+
+/** Builds sorted, duplicate-free peer lists. */
+export function buildTopology(n: number, topology: TopologyOptions, rng: Rng): NodeId[][] {
+  const sets: Set<NodeId>[] = Array.from({ length: n }, () => new Set<NodeId>());
+  const link = (a: NodeId, b: NodeId) => {
+    if (a === b) return;
+    sets[a].add(b);
+    sets[b].add(a);
+  };
+  switch (topology.kind) {
+    case 'full-mesh':
+      return Array.from({ length: n }, (_, i) => {
+        const peers = new Array<NodeId>(n - 1);
+        for (let j = 0, k = 0; j < n; j++) if (j !== i) peers[k++] = j;
+        return peers;
+      });
+    case 'explicit':
+      for (const [a, b] of topology.edges) link(a, b);
+      break;
+    case 'random': {
+      const degree = Math.min(topology.degree, n - 1);
+      for (let i = 0; i < n; i++) {
+        const outbound = new Set<NodeId>();
+        while (outbound.size < degree) {
+          const j = rng.int(n);
+          if (j !== i) outbound.add(j);
+        }
+        for (const j of outbound) link(i, j);
+      }
+      break;
+    }
+  }
+  return sets.map((s) => Int32Array.from(s).sort() as unknown as NodeId[]).map((a) => Array.from(a));
+}
