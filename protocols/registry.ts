@@ -3,7 +3,15 @@
  * scenario loader (for validation and the JSON Schema) and to the runner. Adding a protocol is
  * one import and one entry here.
  */
+import type { z } from 'zod';
 import type { ProtocolModules } from '../sim/protocol.ts';
+import { gossipModule } from './gossip/gossip.ts';
 
 export const PROTOCOLS: ProtocolModules = {
+  gossip: gossipModule,
 };
+
+/** The protocol sections' schemas, keyed by name, for the scenario loader. */
+export function protocolSchemas(modules: ProtocolModules = PROTOCOLS): Record<string, z.ZodObject> {
+  return Object.fromEntries(Object.entries(modules).map(([name, m]) => [name, m.schema]));
+}
