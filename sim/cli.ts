@@ -1,0 +1,203 @@
+/**
+ * `medsim`: the command-line interface.
+ *
+ * Conventions every subcommand follows:
+ * - `--json` prints exactly one JSON object on stdout and nothing else there (progress and
+ *   diagnostics go to stderr); without it, a readable summary.
+ * - Exit codes: 0 success, 1 the run found a violation or failed, 2 bad usage or bad input,
+ *   3 a liveness failure (check harness).
+ * - Bad scenario input prints `file:line:col: key.path: what was expected` and no stack trace.
+ *
+ * This file is the composition root: it is the one place in `sim/` that knows the protocol
+ * registry and the analysis commands (the kernel itself imports no protocol).
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { join } from 'node:path';
+import { PROTOCOLS, protocolSchemas } from '../protocols/registry.ts';
+import { benchKernel } from './bench-kernel.ts';
+import type { RunResult } from './kernel.ts';
+import { makeManifest, PROJECT_ROOT, writeFileAtomic, writeJsonAtomic } from './results.ts';
+import { runScenario } from './runner.ts';
+import { loadScenario, parseOverride, scenarioJsonSchema, ScenarioError } from './scenario/index.ts';
+import type { Scenario } from './scenario/schema.ts';
+import { formatDuration } from './units.ts';
+
+/** Exit codes shared by every command. */
+export const EXIT = { ok: 0, failure: 1, usage: 2, liveness: 3 } as const;
+
+/** An error that is the user's input, not a bug: printed without a stack trace, exit 2. */
+export class UsageError extends Error {}
+
+function loadOrThrow(file: string, sets: string[] = []) {
+  const overrides: Record<string, unknown> = {};
+  for (const s of sets) {
+    try {
+      const [path, value] = parseOverride(s);
+      overrides[path] = value;
+    } catch (err) {
+      throw new UsageError(`--set: ${(err as Error).message}`);
+    }
+  }
+  return loadScenario(file, { registry: protocolSchemas(), overrides, overrideSource: '--set' });
+}
+
+function parseSeed(text: string): number {
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(Number(text))) throw new UsageError(`--seed: expected a non-negative integer, got "${text}"`);
+  return Number(text);
+}
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+function printJson(value: unknown): void {
+  process.stdout.write(JSON.stringify(value) + '\n');
+}
+
+/** Run-directory name: deterministic, so re-running a seed overwrites its own results. */
+function runId(seed: number, traceHash: string): string {
+  return `seed-${seed}-${traceHash.slice(0, 12)}`;
+}
+
+function summaryText(name: string, seed: number, result: RunResult, protocol: Record<string, unknown>, wallMs: number, dir: string | undefined): string {
+  const c = result.metrics.counters;
+  const lines = [
+    `scenario    ${name}`,
+    `seed        ${seed}`,
+    `trace hash  ${result.traceHash}`,
+    `events      ${result.events.toLocaleString('en-US')} (stopped: ${result.stopReason})`,
+    `sim time    ${formatDuration(result.simTimeUs)}`,
+    `wall time   ${(wallMs / 1000).toFixed(2)} s`,
+    `messages    ${(c['net.messages.delivered'] ?? 0).toLocaleString('en-US')} delivered, ${(c['net.dropped.partition'] ?? 0) + (c['net.dropped.loss'] ?? 0) + (c['net.dropped.crashed'] ?? 0)} dropped`,
+  ];
+  for (const [k, v] of Object.entries(protocol)) lines.push(`${k.padEnd(11)} ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`);
+  if (dir) lines.push(`results     ${dir}`);
+  return lines.join('\n');
+}
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('medsim')
+    .description('Deterministic simulation and analysis of medical-data blockchains')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+
+  program
+    .command('run')
+    .description('Run a scenario once and write its results')
+    .argument('<scenario>', 'scenario YAML file')
+    .option('--seed <n>', 'override the scenario seed')
+    .option('--set <path=value>', 'override a scenario value, e.g. --set network.loss=0.01 (repeatable)', collect, [])
+    .option('--out <dir>', 'write results into this directory instead of results/<scenario>/<run-id>/')
+    .option('--no-write', 'do not write a results directory')
+    .option('--json', 'print one JSON object on stdout')
+    .action((file: string, opts: { seed?: string; set: string[]; out?: string; write: boolean; json?: boolean }) => {
+      const loaded = loadOrThrow(file, opts.set);
+      const scenario = loaded.scenario as Scenario;
+      const seed = opts.seed !== undefined ? parseSeed(opts.seed) : scenario.seed;
+      const t0 = performance.now(); // wall-clock: CLI timing only
+      const { result, protocol } = runScenario(scenario, PROTOCOLS, seed);
+      const wallMs = Math.round(performance.now() - t0); // wall-clock: CLI timing only
+      let resultsDir: string | undefined;
+      if (opts.write) {
+        resultsDir = opts.out ?? join(PROJECT_ROOT, 'results', scenario.name, runId(seed, result.traceHash));
+        const manifest = makeManifest({ scenario: scenario.name, scenarioFile: file, seed, resolvedScenario: { ...loaded.raw, seed } });
+        writeJsonAtomic(join(resultsDir, 'manifest.json'), manifest);
+        writeFileAtomic(join(resultsDir, 'metrics.csv'), metricsCsv(result));
+        writeJsonAtomic(join(resultsDir, 'summary.json'), { scenario: scenario.name, seed, traceHash: result.traceHash, events: result.events, simTimeUs: result.simTimeUs, stopReason: result.stopReason, wallMs, metrics: result.metrics, protocol, violation: result.violation ?? null });
+      }
+      const replay = `npx medsim run ${file} --seed ${seed}`;
+      if (opts.json) {
+        printJson({ scenario: scenario.name, seed, traceHash: result.traceHash, events: result.events, simTimeUs: result.simTimeUs, wallMs, stopReason: result.stopReason, metrics: result.metrics, protocol, resultsDir: resultsDir ?? null, violation: result.violation ? { ...result.violation, replay } : null });
+      } else {
+        process.stdout.write(summaryText(scenario.name, seed, result, protocol, wallMs, resultsDir) + '\n');
+        if (result.violation) {
+          const v = result.violation;
+          process.stderr.write(`\nVIOLATION (${v.kind}) ${v.invariant} at ${formatDuration(v.time ?? 0)}: ${v.message}\n`);
+          process.stderr.write(`last events:\n${v.history.map((e) => `  ${e.time}us ${e.kind} ${e.type} ${e.from}->${e.to}`).join('\n')}\n`);
+          process.stderr.write(`replay: ${replay}\n`);
+        }
+      }
+      process.exitCode = result.violation ? (result.violation.kind === 'liveness' ? EXIT.liveness : EXIT.failure) : EXIT.ok;
+    });
+
+  program
+    .command('validate')
+    .description('Check a scenario file without running it')
+    .argument('<scenario>', 'scenario YAML file')
+    .option('--set <path=value>', 'override a scenario value (repeatable)', collect, [])
+    .option('--json', 'print one JSON object on stdout')
+    .action((file: string, opts: { set: string[]; json?: boolean }) => {
+      const loaded = loadOrThrow(file, opts.set);
+      const s = loaded.scenario as Scenario;
+      if (opts.json) printJson({ valid: true, scenario: s.name, protocol: s.protocol.name, sources: loaded.sources, resolved: loaded.raw });
+      else process.stdout.write(`${file}: valid (scenario "${s.name}", protocol ${s.protocol.name}, ${s.network.nodes} nodes, ${formatDuration(s.duration)})\n`);
+    });
+
+  program
+    .command('schema')
+    .description('Print the JSON Schema of scenario files (for editor autocompletion)')
+    .action(() => printJson(scenarioJsonSchema(protocolSchemas())));
+
+  const bench = program.command('bench').description('Performance benchmarks (medians; baselines measured in the same run)');
+  bench
+    .command('kernel')
+    .description('Kernel events/s against a bare binary heap; 10,000-node memory check')
+    .option('--json', 'print one JSON object on stdout')
+    .addOption(new Option('--repetitions <n>', 'measured repetitions').default('5'))
+    .action((opts: { json?: boolean; repetitions: string }) => {
+      const r = benchKernel({ repetitions: Number(opts.repetitions) });
+      if (opts.json) printJson(r);
+      else {
+        process.stdout.write(
+          `kernel   ${r.eventsPerSec.toLocaleString('en-US')} events/s (median of ${r.repetitions}, ${r.nodes} nodes, ${r.events.toLocaleString('en-US')} events, queue ≈ ${r.queueDepth})\n` +
+            `baseline ${r.baselineEventsPerSec.toLocaleString('en-US')} events/s (bare binary heap, same queue depth)\n` +
+            `ratio    ${r.ratio}\nrss      ${r.rssMb} MB\n` +
+            `scale    ${r.scale.nodes} nodes × ${r.scale.degree} peers: ${r.scale.events.toLocaleString('en-US')} events in ${r.scale.wallMs} ms, rss ${r.scale.rssMb} MB\n`,
+        );
+      }
+    });
+
+  return program;
+}
+
+function metricsCsv(result: RunResult): string {
+  const rows = ['name,kind,count,value,mean,min,max,p50,p90,p99'];
+  const num = (v: number) => (Number.isFinite(v) ? String(v) : '');
+  const m = result.metrics;
+  for (const [k, v] of Object.entries(m.counters)) rows.push(`${k},counter,,${v},,,,,,`);
+  for (const [k, v] of Object.entries(m.gauges)) rows.push(`${k},gauge,,${num(v.value)},,,${num(v.max)},,,`);
+  for (const [k, h] of Object.entries(m.histograms)) rows.push(`${k},histogram,${h.count},,${num(h.mean)},${num(h.min)},${num(h.max)},${num(h.p50)},${num(h.p90)},${num(h.p99)}`);
+  return rows.join('\n') + '\n';
+}
+
+/** Runs the CLI with `argv` (without node and script); returns the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version exit 0; every other parse problem is bad usage.
+      return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    if (err instanceof ScenarioError || err instanceof UsageError) {
+      process.stderr.write(`error: ${err.message}\n`);
+      return EXIT.usage;
+    }
+    const e = err as NodeJS.ErrnoException;
+    if (e?.code === 'ENOENT') {
+      process.stderr.write(`error: ${e.message}\n`);
+      return EXIT.usage;
+    }
+    process.stderr.write(`internal error: ${e?.message ?? String(err)}\n`);
+    if (process.env.MEDSIM_DEBUG) process.stderr.write(`${e?.stack}\n`);
+    else process.stderr.write('(set MEDSIM_DEBUG=1 for the stack trace)\n');
+    return EXIT.failure;
+  }
+}
+
+const invokedDirectly = process.argv[1] !== undefined && /(?:^|[/\\])(?:cli\.ts|medsim(?:\.js)?)$/.test(process.argv[1]);
+if (invokedDirectly) {
+  process.exitCode = await main(process.argv.slice(2));
+}
