@@ -4,14 +4,18 @@
  *
  * Transmission model (per message of `size` bytes from node a to node b, sent at time t):
  *
- *   upStart   = max(t, a's upload link free)          — sends queue FIFO behind earlier sends
- *   upEnd     = upStart + size / upload(a)            — a's upload link is busy until then
- *   latency   = mean(region a → region b) · U(1 − jitter, 1 + jitter) (+ clog delay)
- *   downStart = max(upStart + latency, b's download link free)
- *   arrival   = max(downStart + size / download(b), upEnd + latency)
+ *   upStart  = max(t, a's upload link free)          — a node's sends queue FIFO behind each other
+ *   upEnd    = upStart + size / upload(a)            — a's upload link is busy until then
+ *   latency  = mean(region a → region b) · U(1 − jitter, 1 + jitter) (+ clog delay)
+ *   arrival  = max(upEnd, upStart + size / download(b)) + latency
  *
- * On idle links this is latency + size / min(upload, download), the pipelined (cut-through)
- * delay SimBlock uses; under load, both the sender's uploads and the receiver's downloads queue.
+ * On an idle link this is latency + size / min(upload, download), the pipelined delay SimBlock
+ * uses. Under load the sender's uploads queue, which is what shapes block propagation (a miner
+ * pushing a 1 MB block to its peers sends them one after another). The receiver's download rate
+ * limits each message but is not a shared FIFO queue: concurrent transfers from different peers
+ * travel on different connections that share the link, and inventory-based relay fetches a
+ * large object from one peer at a time, so receiver contention is small; modelling it as a FIFO
+ * queue would also wrongly hold a near peer's message behind a far peer's bytes still in flight.
  * Times are integer microseconds (transmission times rounded up).
  *
  * Partitions and loss are decided when a message is sent: a message already on the wire when a
@@ -100,7 +104,6 @@ export class Network {
   private readonly upBps: Float64Array;
   private readonly downBps: Float64Array;
   private readonly upFree: Float64Array;
-  private readonly downFree: Float64Array;
   readonly loss: number;
   readonly duplication: number;
   private readonly partitions: ActivePartition[];
@@ -135,7 +138,6 @@ export class Network {
       this.downBps[i] = options.downloadBps ?? table.downloadBps[this.regionOf[i]];
     }
     this.upFree = new Float64Array(n);
-    this.downFree = new Float64Array(n);
     this.linkRng = new Array(n);
 
     this.peers = buildTopology(n, options.topology, Rng.stream(runSeed, 'network/topology'));
@@ -196,10 +198,7 @@ export class Network {
     const upStart = Math.max(now, this.upFree[from]);
     const upEnd = upStart + txUp;
     this.upFree[from] = upEnd;
-    const downStart = Math.max(upStart + latency, this.downFree[to]);
-    const arrival = Math.max(downStart + txDown, upEnd + latency);
-    this.downFree[to] = arrival;
-    return arrival;
+    return Math.max(upEnd, upStart + txDown) + latency;
   }
 
   /** Extra delay of clogs active on from → to at `now`, µs. */
@@ -214,7 +213,6 @@ export class Network {
   /** Forgets queued transmissions of a crashed node (its sockets are gone). */
   resetNode(node: NodeId, now: Micros): void {
     if (this.upFree[node] > now) this.upFree[node] = now;
-    if (this.downFree[node] > now) this.downFree[node] = now;
   }
 }
 

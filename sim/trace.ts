@@ -59,7 +59,6 @@ export class TraceHasher {
   private fill = 0; // records in the active block
   private readonly typeHashes = new Map<string, number>();
   private readonly typeNames = new Map<number, string>();
-  private finalHex: string | null = null;
   /** Events recorded so far. */
   count = 0;
 
@@ -98,14 +97,12 @@ export class TraceHasher {
     }
   }
 
-  /** The final trace hash (hex); no records may be added afterwards. */
+  /** The trace hash of the events so far (hex); recording may continue afterwards. */
   digest(): string {
-    if (this.finalHex === null) {
-      if (this.fill > 0) this.hash.update(new Uint8Array(this.blocks[this.active], 0, this.fill * RECORD_BYTES));
-      this.hash.update(`events:${this.count}`);
-      this.finalHex = this.hash.digest('hex');
-    }
-    return this.finalHex;
+    const h = this.hash.copy(); // the running hash stays open for a run that continues
+    if (this.fill > 0) h.update(new Uint8Array(this.blocks[this.active], 0, this.fill * RECORD_BYTES));
+    h.update(`events:${this.count}`);
+    return h.digest('hex');
   }
 
   /** The most recent events (at most the history size), oldest first. */
