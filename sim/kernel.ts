@@ -35,15 +35,15 @@ class SimEvent implements TimerHandle {
   constructor(
     public time: Micros,
     public seq: number,
-    readonly kind: number,
-    readonly from: NodeId,
-    readonly to: NodeId,
+    public kind: number,
+    public from: NodeId,
+    public to: NodeId,
     /** Message, timer tag, or external action. */
-    readonly payload: unknown,
+    public payload: unknown,
     /** Receiver incarnation at scheduling time (timers only). */
-    readonly epoch: number,
+    public epoch: number,
     /** Label of an external action (trace type). */
-    readonly label: string,
+    public label: string,
   ) {}
 }
 
@@ -99,6 +99,11 @@ export class Simulation<M extends Message = Message> {
   private readonly epoch: Int32Array;
   private readonly busyUntil: Float64Array;
   private seq = 0;
+  /**
+   * Recycled message events. Message events never escape the kernel (unlike timer handles), so
+   * once delivered or dropped they are reused; this halves allocation on the hottest path.
+   */
+  private readonly freeMessageEvents: SimEvent[] = [];
   private started = false;
   private stopped = false;
   private stopReason: StopReason = 'drained';
@@ -248,7 +253,10 @@ export class Simulation<M extends Message = Message> {
       const to = ev.to;
       if (ev.kind !== EXTERNAL) {
         if (this.crashed[to] === 1) {
-          if (ev.kind === MESSAGE) this.dropCrashed++;
+          if (ev.kind === MESSAGE) {
+            this.dropCrashed++;
+            this.recycle(ev);
+          }
           continue;
         }
         if (ev.kind === TIMER && ev.epoch !== this.epoch[to]) continue;
@@ -262,6 +270,7 @@ export class Simulation<M extends Message = Message> {
       }
       this.now = ev.time;
       this.dispatch(ev);
+      if (ev.kind === MESSAGE) this.recycle(ev);
       if (this.trace.count >= this.maxEvents && !this.stopped) {
         this.stopped = true;
         this.stopReason = 'max-events';
@@ -277,6 +286,22 @@ export class Simulation<M extends Message = Message> {
       }
     }
     return this.result();
+  }
+
+  private recycle(ev: SimEvent): void {
+    ev.payload = undefined; // do not keep the message alive
+    this.freeMessageEvents.push(ev);
+  }
+
+  private messageEvent(time: Micros, from: NodeId, to: NodeId, msg: M): SimEvent {
+    const ev = this.freeMessageEvents.pop();
+    if (ev === undefined) return new SimEvent(time, this.seq++, MESSAGE, from, to, msg, 0, '');
+    ev.time = time;
+    ev.seq = this.seq++;
+    ev.from = from;
+    ev.to = to;
+    ev.payload = msg;
+    return ev;
   }
 
   private dispatch(ev: SimEvent): void {
@@ -353,10 +378,10 @@ export class Simulation<M extends Message = Message> {
       this.dropLoss++;
       return;
     }
-    this.queue.push(new SimEvent(net.transfer(from, to, msg.size, t), this.seq++, MESSAGE, from, to, msg, 0, ''));
+    this.queue.push(this.messageEvent(net.transfer(from, to, msg.size, t), from, to, msg));
     if (net.duplication > 0 && net.rngOf(from).next() < net.duplication) {
       this.duplicated++;
-      this.queue.push(new SimEvent(net.transfer(from, to, msg.size, t), this.seq++, MESSAGE, from, to, msg, 0, ''));
+      this.queue.push(this.messageEvent(net.transfer(from, to, msg.size, t), from, to, msg));
     }
   }
 
