@@ -268,7 +268,7 @@ export function expectedPhrase(s: z.ZodType, value?: unknown): string {
     case 'null': return 'null';
     case 'union':
       if (def.discriminator) {
-        const tags = (def.options as AnySchema[]).flatMap((o) => [...(o._zod.propValues?.[def.discriminator] ?? [])]);
+        const tags = (def.options as AnySchema[]).flatMap((o) => [...(o._zod.propValues?.[def.discriminator] ?? [])]).filter((t) => t !== undefined && t !== null);
         return `a mapping with ${def.discriminator}: one of ${quoteList(tags)}`;
       }
       return (def.options as z.ZodType[]).map((o) => expectedPhrase(o)).join(' or ');
@@ -438,7 +438,7 @@ function issueToProblems(issue: Issue, ctx: IssueContext, prefix: readonly Prope
       if (issue.errors.length === 0 && disc !== undefined) {
         // No option matches the discriminator. zod puts the discriminator key at the end of the path.
         const tagPath = path[path.length - 1] === disc ? path : [...path, disc];
-        const tags = ((issue as { options?: unknown[] }).options ?? []).map(String);
+        const tags = ((issue as { options?: unknown[] }).options ?? []).filter((t) => t !== undefined && t !== null).map(String);
         const value = getPath(ctx.raw, tagPath);
         const expected = `one of ${quoteList(tags)}`;
         const container = getPath(ctx.raw, tagPath.slice(0, -1));

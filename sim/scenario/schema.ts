@@ -167,7 +167,7 @@ function topologySchema() {
     .discriminatedUnion('kind', [
       z
         .strictObject({
-          kind: z.literal('random'),
+          kind: z.literal('random').default('random'),
           degree: integer({ min: 1 }).default(8).describe('Number of peers each node dials (integer; clamped to nodes − 1). Default 8.'),
         })
         .describe('Random graph: each node connects to `degree` distinct random peers (links are bidirectional).'),
@@ -183,7 +183,7 @@ function topologySchema() {
         .describe('Exactly the listed links.'),
     ])
     .prefault({ kind: 'random' })
-    .describe('Peer-to-peer overlay, chosen by `kind`: random (default, degree 8) | full-mesh | explicit.');
+    .describe('Peer-to-peer overlay, chosen by `kind`: random (the default, also when `kind` is left out; degree 8) | full-mesh | explicit.');
 }
 
 function partitionSchema() {
