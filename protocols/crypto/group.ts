@@ -1,0 +1,356 @@
+/**
+ * ristretto255 group helpers shared by the ring-signature (`ringsig.ts`) and proxy
+ * re-encryption (`umbral.ts`) modules.
+ *
+ * Group: ristretto255 (RFC 9496), the prime-order group of order
+ * ℓ = 2^252 + 27742317777372353535851937790883648493 built on Curve25519. Unlike raw Ed25519
+ * points (cofactor 8), every canonical 32-byte ristretto255 encoding names exactly one group
+ * element and every element has exactly one encoding, so "equal bytes ⇔ equal elements" holds
+ * and small-subgroup / torsion games (e.g. Monero's 2017 key-image bug) are impossible by
+ * construction.
+ *
+ * What this module provides, each following a named standard:
+ *
+ * - Scalar encoding: 32-byte little-endian integers in [0, ℓ) (RFC 9496 §4.4 / RFC 8032 style).
+ *   Decoding is strict: any value ≥ ℓ (e.g. s + ℓ) and any length ≠ 32 is rejected.
+ * - Point encoding: RFC 9496 §4.3.1 (decode) / §4.3.2 (encode), through @noble/curves, which
+ *   rejects non-canonical field encodings, negative `s` and non-square cases.
+ * - hash-to-scalar: RFC 9380 §5.3.1 `expand_message_xmd` with SHA-512 producing 64 uniform bytes,
+ *   read little-endian and reduced mod ℓ (the RFC 9497 / RFC 9380 `hash_to_field` recipe with
+ *   L = 64, bias < 2^-256).
+ * - hash-to-group: RFC 9380 Appendix B `hash_to_ristretto255` (expand_message_xmd-SHA-512 to 64
+ *   bytes, then RFC 9496 §4.3.4 element derivation = two Elligator maps added).
+ * - Every hash input is an unambiguous list of byte strings: each part is prefixed by its length
+ *   as a 4-byte big-endian integer, so ("ab","c") and ("a","bc") hash differently. A distinct
+ *   domain-separation tag (DST) names every use.
+ * - `mulPublic`: a variable-time multi-scalar multiplication Σ k_j·P_j (Straus' interleaved
+ *   method with width-w NAF digits, Hankerson–Menezes–Vanstone "Guide to ECC" Alg. 3.51 and
+ *   3.77) on extended twisted-Edwards coordinates (Hisil–Wong–Carter–Dawson 2008, formulas
+ *   dbl-2008-hwcd and add-2008-hwcd-3 for a = −1), with a fast reduction for p = 2^255 − 19.
+ *   It exists for speed: verification of an n-member ring signature needs 2n double-scalar
+ *   products. **Only for public scalars and points** (verification, and the public decoy
+ *   responses of a ring signature): its running time depends on the scalars. Secret scalars
+ *   always go through `mulSecret` (noble's constant-time ladder). The tests cross-check it
+ *   against noble on random and edge-case inputs.
+ *
+ * No state is hidden here: the only module-level values are constants (the base point's
+ * precomputed table is derived from the standard generator).
+ */
+import { ed25519, ristretto255, ristretto255_hasher } from '@noble/curves/ed25519.js';
+import { bytesToNumberLE, equalBytes, numberToBytesLE } from '@noble/curves/utils.js';
+import { randomBelow } from './random.ts';
+import type { RandomSource } from './random.ts';
+
+/** A ristretto255 group element (noble's RistrettoPoint). */
+export type Point = InstanceType<typeof ristretto255.Point>;
+/** The ristretto255 point class: `Point.BASE` is the generator G, `Point.ZERO` the identity. */
+export const Point = ristretto255.Point;
+
+/** Group order ℓ = 2^252 + 27742317777372353535851937790883648493. */
+export const ORDER: bigint = ristretto255.Point.Fn.ORDER;
+/** Encoded scalar length in bytes. */
+export const SCALAR_BYTES = 32;
+/** Encoded point length in bytes. */
+export const POINT_BYTES = 32;
+/** The generator G (RFC 9496 §4.4 "ristretto255 generator"). */
+export const G: Point = ristretto255.Point.BASE;
+/** The identity element. */
+export const IDENTITY: Point = ristretto255.Point.ZERO;
+
+// ───────────────────────────── scalars ─────────────────────────────
+
+/** x mod ℓ, in [0, ℓ). */
+export function modL(x: bigint): bigint {
+  const r = x % ORDER;
+  return r < 0n ? r + ORDER : r;
+}
+
+/** Multiplicative inverse mod ℓ; throws on 0. */
+export function invertScalar(x: bigint): bigint {
+  const r = modL(x);
+  if (r === 0n) throw new RangeError('invertScalar: zero has no inverse');
+  return ristretto255.Point.Fn.inv(r);
+}
+
+/** Encodes a scalar in [0, ℓ) as 32 little-endian bytes. Throws if out of range. */
+export function encodeScalar(s: bigint): Uint8Array {
+  if (typeof s !== 'bigint' || s < 0n || s >= ORDER) throw new RangeError('encodeScalar: expected 0 <= s < l');
+  return numberToBytesLE(s, SCALAR_BYTES);
+}
+
+/**
+ * Strict scalar decoding: exactly 32 bytes, little-endian value < ℓ. Returns `undefined` for
+ * anything else (wrong type or length, or non-canonical value such as s + ℓ). Never throws.
+ */
+export function tryDecodeScalar(bytes: unknown): bigint | undefined {
+  if (!(bytes instanceof Uint8Array) || bytes.length !== SCALAR_BYTES) return undefined;
+  const s = bytesToNumberLE(bytes);
+  return s < ORDER ? s : undefined;
+}
+
+/** Strict scalar decoding; throws `RangeError` on invalid input (see `tryDecodeScalar`). */
+export function decodeScalar(bytes: Uint8Array): bigint {
+  const s = tryDecodeScalar(bytes);
+  if (s === undefined) throw new RangeError('decodeScalar: not a canonical 32-byte scalar < l');
+  return s;
+}
+
+/**
+ * A uniformly random non-zero scalar in [1, ℓ), drawn by rejection sampling (`randomBelow`) from
+ * the given random source, so a seeded source yields the same scalar sequence on every run.
+ */
+export function randomScalar(random: RandomSource): bigint {
+  return randomBelow(ORDER - 1n, random) + 1n;
+}
+
+// ───────────────────────────── points ─────────────────────────────
+
+/** RFC 9496 §4.3.2 canonical 32-byte encoding. */
+export function encodePoint(P: Point): Uint8Array {
+  return P.toBytes();
+}
+
+/**
+ * Strict point decoding (RFC 9496 §4.3.1): exactly 32 bytes forming the canonical encoding of a
+ * group element. Returns `undefined` for anything else. With `allowIdentity: false` (default
+ * `true`) the identity encoding (32 zero bytes) is also rejected. Never throws.
+ */
+export function tryDecodePoint(bytes: unknown, allowIdentity = true): Point | undefined {
+  if (!(bytes instanceof Uint8Array) || bytes.length !== POINT_BYTES) return undefined;
+  let P: Point;
+  try {
+    P = ristretto255.Point.fromBytes(bytes);
+  } catch {
+    return undefined;
+  }
+  if (!allowIdentity && P.is0()) return undefined;
+  return P;
+}
+
+/** Strict point decoding; throws `RangeError` on invalid input (see `tryDecodePoint`). */
+export function decodePoint(bytes: Uint8Array, allowIdentity = true): Point {
+  const P = tryDecodePoint(bytes, allowIdentity);
+  if (P === undefined) throw new RangeError('decodePoint: not a canonical ristretto255 encoding' + (allowIdentity ? '' : ' of a non-identity element'));
+  return P;
+}
+
+/**
+ * k·P for a **secret** scalar k, via noble's constant-time multiplication. k = 0 gives the
+ * identity (noble itself refuses 0, to catch broken plumbing; here 0 may legitimately occur,
+ * e.g. as a Shamir share, with negligible probability).
+ */
+export function mulSecret(P: Point, k: bigint): Point {
+  const r = modL(k);
+  return r === 0n ? IDENTITY : P.multiply(r);
+}
+
+/** k·G for a secret scalar k (constant time, noble's precomputed base-point table). */
+export function mulBaseSecret(k: bigint): Point {
+  return mulSecret(G, k);
+}
+
+// ───────────────────────── hashing (RFC 9380) ─────────────────────────
+
+const encoder = new TextEncoder();
+
+/** UTF-8 bytes of a string; bytes pass through unchanged. */
+export function toBytes(data: Uint8Array | string): Uint8Array {
+  return typeof data === 'string' ? encoder.encode(data) : data;
+}
+
+/** Unambiguous framing: for each part, 4-byte big-endian length ‖ bytes. */
+export function frame(parts: readonly Uint8Array[]): Uint8Array {
+  let total = 0;
+  for (const p of parts) total += 4 + p.length;
+  const out = new Uint8Array(total);
+  const view = new DataView(out.buffer);
+  let off = 0;
+  for (const p of parts) {
+    view.setUint32(off, p.length, false);
+    out.set(p, off + 4);
+    off += 4 + p.length;
+  }
+  return out;
+}
+
+/**
+ * hash-to-scalar: RFC 9380 §5.3.1 expand_message_xmd(SHA-512, DST, 64 bytes) over
+ * `frame(parts)`, read little-endian, reduced mod ℓ. `dst` must be a non-empty ASCII label
+ * unique to this use.
+ */
+export function hashToScalar(dst: string, ...parts: Uint8Array[]): bigint {
+  return ristretto255_hasher.hashToScalar(frame(parts), { DST: dst });
+}
+
+/**
+ * hash-to-group: RFC 9380 Appendix B `hash_to_ristretto255` over `frame(parts)` with the given
+ * DST (a random-oracle encoding: the output's discrete log to G is unknown to everyone).
+ */
+export function hashToGroup(dst: string, ...parts: Uint8Array[]): Point {
+  return ristretto255_hasher.hashToCurve(frame(parts), { DST: dst });
+}
+
+/** Constant-structure byte comparison (lengths must match). */
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && equalBytes(a, b);
+}
+
+// ─────────────── variable-time multi-scalar multiplication ───────────────
+//
+// Field arithmetic on bigints modulo p = 2^255 − 19 with lazy reduction:
+//   - `red(y)` folds twice with 2^255 ≡ 19 (mod p): y ↦ (y mod 2^255) + 19·⌊y / 2^255⌋. For any
+//     y < 2^755 the result is < 2^256 (not fully reduced, which is fine for intermediate values).
+//   - Subtractions add 8p (≈ 2^258) so every intermediate stays non-negative; all values fed to
+//     a multiplication are < 2^260, so products are < 2^520 and `red` keeps its bound.
+//   - Final coordinates are fully reduced with `% p` before handing the point back to noble.
+// Points: extended coordinates (X : Y : Z : T) with x = X/Z, y = Y/Z, T = XY/Z on
+//   −x² + y² = 1 + d·x²·y² (Ed25519; ristretto255 elements are represented by such points).
+// Table entries use the "cached" form (Y+X, Y−X, 2Z, 2d·T) so an addition costs 8M.
+
+const FP = 2n ** 255n - 19n;
+const FP8 = 8n * FP;
+const D2 = (2n * ed25519.Point.CURVE().d) % FP;
+
+const MASK255 = (1n << 255n) - 1n;
+
+function red(y: bigint): bigint {
+  y = (y & MASK255) + (y >> 255n) * 19n;
+  return (y & MASK255) + (y >> 255n) * 19n;
+}
+
+/** Extended point (X, Y, Z, T). */
+type Ext = { X: bigint; Y: bigint; Z: bigint; T: bigint };
+/** Cached point (Y+X, Y−X, 2Z, 2d·T). */
+type Cached = { ypx: bigint; ymx: bigint; z2: bigint; t2d: bigint };
+
+/** dbl-2008-hwcd with a = −1: 3S + 5M (E computed as 2·X1·Y1, cheaper here than a square). */
+function extDouble(P: Ext): Ext {
+  const A = red(P.X * P.X); // A = X1²
+  const B = red(P.Y * P.Y); // B = Y1²
+  const C = red((P.Z * P.Z) << 1n); // C = 2·Z1²
+  const E = red((P.X * P.Y) << 1n); // E = (X1+Y1)² − A − B = 2·X1·Y1
+  const Gv = B + FP8 - A; // G = D + B with D = a·A = −A
+  const F = Gv + FP8 - C; // F = G − C
+  const H = FP8 - A - B; // H = D − B = −A − B
+  return { X: red(E * F), Y: red(Gv * H), Z: red(F * Gv), T: red(E * H) }; // X3 = E·F, Y3 = G·H, Z3 = F·G, T3 = E·H
+}
+
+/**
+ * dbl-2008-hwcd without the T output (3S + 4M): used when the result only feeds another
+ * doubling, which never reads T. T is left as 0n and must not be used.
+ */
+function projDouble(P: Ext): Ext {
+  const A = red(P.X * P.X); // A = X1²
+  const B = red(P.Y * P.Y); // B = Y1²
+  const C = red((P.Z * P.Z) << 1n); // C = 2·Z1²
+  const E = red((P.X * P.Y) << 1n); // E = 2·X1·Y1
+  const Gv = B + FP8 - A; // G = −A + B
+  const F = Gv + FP8 - C; // F = G − C
+  const H = FP8 - A - B; // H = −A − B
+  return { X: red(E * F), Y: red(Gv * H), Z: red(F * Gv), T: 0n };
+}
+
+/** add-2008-hwcd-3 (a = −1, k = 2d) with a cached second operand; `neg` adds −Q instead. */
+function extAddCached(P: Ext, Q: Cached, neg: boolean): Ext {
+  const ypx = neg ? Q.ymx : Q.ypx; // −(x, y) = (−x, y): swaps Y+X and Y−X and negates T
+  const ymx = neg ? Q.ypx : Q.ymx;
+  const A = red((P.Y + FP8 - P.X) * ymx); // A = (Y1−X1)·(Y2−X2)
+  const B = red((P.Y + P.X) * ypx); // B = (Y1+X1)·(Y2+X2)
+  const Ct = red(P.T * Q.t2d); // C = T1·2d·T2
+  const C = neg ? FP8 - Ct : Ct;
+  const D = red(P.Z * Q.z2); // D = Z1·2·Z2
+  const E = B + FP8 - A; // E = B − A
+  const F = D + FP8 - C; // F = D − C
+  const Gv = D + C; // G = D + C
+  const H = B + A; // H = B + A
+  return { X: red(E * F), Y: red(Gv * H), Z: red(F * Gv), T: red(E * H) };
+}
+
+function toCached(P: Ext): Cached {
+  return { ypx: red(P.Y + P.X), ymx: red(P.Y + FP8 - P.X), z2: red(2n * P.Z), t2d: red(D2 * P.T) };
+}
+
+/** The Edwards representative of a ristretto255 element (affine, so Z = 1). */
+function toExt(P: Point): Ext {
+  const { x, y } = P.toAffine();
+  return { X: x, Y: y, Z: 1n, T: (x * y) % FP };
+}
+
+function fromExt(P: Ext): Point {
+  // Fully reduce; noble's constructor expects coordinates in [0, 2^256) and a consistent T.
+  const ep = new ed25519.Point(P.X % FP, P.Y % FP, P.Z % FP, P.T % FP);
+  return new ristretto255.Point(ep);
+}
+
+/**
+ * A precomputed table of odd multiples [1·P, 3·P, …, (2^(w−1) − 1)·P] for width-w NAF digits.
+ * Build one with `publicTable(P, w)` when the same point is multiplied many times (the ring
+ * signature does this for its key image); `mulPublic` builds a small one on the fly otherwise.
+ */
+export type PointTable = { readonly width: number; readonly entries: readonly Cached[] };
+
+/** Builds the odd-multiple table of P for window width w (2 ≤ w ≤ 8). */
+export function publicTable(P: Point, width = 5): PointTable {
+  if (!Number.isInteger(width) || width < 2 || width > 8) throw new RangeError('publicTable: width must be in 2..8');
+  const base = toExt(P);
+  const twoP = toCached(extDouble(base));
+  const pts: Ext[] = [base];
+  for (let i = 1; i < 1 << (width - 2); i++) pts.push(extAddCached(pts[i - 1]!, twoP, false));
+  return { width, entries: pts.map(toCached) };
+}
+
+/** Width-w non-adjacent form of k ≥ 0, least-significant digit first (HMV Alg. 3.35). */
+function wnaf(k: bigint, width: number): Int8Array {
+  const out = new Int8Array(256);
+  const W = 1n << BigInt(width);
+  const half = W >> 1n;
+  const mask = W - 1n;
+  let i = 0;
+  while (k > 0n) {
+    if (k & 1n) {
+      let d = k & mask;
+      if (d >= half) d -= W;
+      out[i] = Number(d);
+      k -= d;
+    }
+    k >>= 1n;
+    i++;
+  }
+  return out;
+}
+
+const BASE_TABLE: PointTable = publicTable(G, 8);
+
+/**
+ * Σ k_j·P_j for **public** scalars and points (variable time). Each term is `[k, P]` where P is
+ * a point, a `PointTable`, or the string `'G'` for the generator (uses a static width-8 table).
+ * Scalars are reduced mod ℓ. Straus' interleaving: one shared chain of ≤ 253 doublings, one
+ * addition per non-zero NAF digit of each scalar.
+ */
+export function mulPublic(terms: ReadonlyArray<readonly [bigint, Point | PointTable | 'G']>): Point {
+  const tables: PointTable[] = [];
+  const nafs: Int8Array[] = [];
+  for (const [k, P] of terms) {
+    const kr = modL(k);
+    if (kr === 0n) continue;
+    const table = P === 'G' ? BASE_TABLE : 'entries' in P ? P : publicTable(P, 5);
+    tables.push(table);
+    nafs.push(wnaf(kr, table.width));
+  }
+  let top = 255;
+  while (top >= 0 && nafs.every((d) => d[top] === 0)) top--;
+  let acc: Ext = { X: 0n, Y: 1n, Z: 1n, T: 0n };
+  for (let i = top; i >= 0; i--) {
+    if (i !== top) {
+      // T is needed only if an addition follows at this digit position (or this is the end).
+      let addsHere = i === 0;
+      for (let j = 0; j < nafs.length && !addsHere; j++) addsHere = nafs[j]![i] !== 0;
+      acc = addsHere ? extDouble(acc) : projDouble(acc);
+    }
+    for (let j = 0; j < nafs.length; j++) {
+      const d = nafs[j]![i]!;
+      if (d !== 0) acc = extAddCached(acc, tables[j]!.entries[(d < 0 ? -d : d) >> 1]!, d < 0);
+    }
+  }
+  return fromExt(acc);
+}
