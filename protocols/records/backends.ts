@@ -18,8 +18,8 @@
  */
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, existsSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { sha256 } from '@noble/hashes/sha2.js';
-import { bytesToHex } from '@noble/hashes/utils.js';
+import { sha256 } from '../crypto/hash.ts';
+import { bytesToHex } from '../crypto/encoding.ts';
 
 /** URI scheme of stored records. */
 export const URI_PREFIX = 'medrec:';

@@ -8,7 +8,7 @@
  * Confirmations of a tx = tipHeight − blockHeight + 1 (1 = in the tip block; queued txs have 0
  * and are invisible to readers). Time is set explicitly (`setNow`), in µs of virtual time.
  */
-import { bytesToHex, equalBytes } from '@noble/curves/utils.js';
+import { bytesToHex, equalBytes } from '../crypto/encoding.ts';
 import { verifyAccessPayload, verifyStoragePayload } from './payloads.ts';
 import type { AccessGrant, AccessLedger, AccessPayload, StorageEntry, StoragePayload } from './payloads.ts';
 

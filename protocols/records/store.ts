@@ -17,7 +17,7 @@
  * No wall clock, no ambient randomness: time is `ledger.now()`, randomness is the RandomSource.
  */
 import { ed25519 } from '@noble/curves/ed25519.js';
-import { bytesToHex, equalBytes } from '@noble/curves/utils.js';
+import { bytesToHex, equalBytes } from '../crypto/encoding.ts';
 import type { RandomSource } from '../crypto/random.ts';
 import { MemoryBackend, RecordTamperedError, isRecordUri } from './backends.ts';
 import type { RecordBackend } from './backends.ts';
