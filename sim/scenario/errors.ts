@@ -365,6 +365,14 @@ function typeProblem(ctx: IssueContext, path: readonly PropertyKey[], fallbackEx
   let message = withHint(`expected ${expected}, got ${describeValue(value)}`, expectation, value);
   if (typeof value === 'string' && schema) {
     const c = defOf(concrete(schema as AnySchema, value));
+    const text = value.trim();
+    if (c.type === 'number' && text !== '' && Number.isFinite(Number(text))) {
+      message += ` — that is text because of the quotes; write ${text} without quotes`;
+    } else if (c.type === 'number' && /^[+-]?(\d+(\.\d*)?|\.\d+)\s*%$/.test(text)) {
+      message += ` — write percentages as fractions: ${Number((Number.parseFloat(text) / 100).toPrecision(12))}`;
+    } else if (c.type === 'boolean' && /^(yes|no|on|off|y|n)$/i.test(text)) {
+      message += ' — write true or false';
+    }
     const choices: unknown[] = c.type === 'enum' ? Object.values(c.entries) : c.type === 'literal' ? c.values : [];
     const strings = choices.filter((x): x is string => typeof x === 'string');
     const guess = didYouMean(value, strings);

@@ -191,7 +191,11 @@ function partitionSchema() {
     .strictObject({
       start: duration().describe('When the partition begins (simulated time since start, e.g. "10m"; µs after parsing).'),
       end: duration().describe('When it heals (duration since start, must be after `start`; µs after parsing).'),
-      groups: expecting(z.array(z.array(nodeId()).min(1)).min(1), 'a list of node-id lists, like [[0, 1], [2, 3]]')
+      groups: expecting(
+        z.array(expecting(z.array(nodeId()).min(1), 'a group: a non-empty list of node ids, like [0, 1]', (got) =>
+          typeof got === 'number' ? '"groups" is a list of groups, so one group of nodes 0 and 1 is [[0, 1]]' : undefined)).min(1),
+        'a list of node-id lists, like [[0, 1], [2, 3]]',
+      )
         .optional()
         .describe('Node-id lists; nodes in different groups cannot talk. Nodes listed in no group form one more group together. A node may be in one group only.'),
       split: openFraction()

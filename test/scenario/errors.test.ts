@@ -72,6 +72,21 @@ protocol:
     );
   });
 
+  it('wrong type: hints for quoted numbers, percentages and flat group lists', () => {
+    expect(errorFor(MINIMAL.replace('nodes: 10', 'nodes: "10"')).message).toBe(
+      'x.yaml:4:3: network.nodes: expected an integer from 1 to 100000, got "10" — that is text because of the quotes; write 10 without quotes',
+    );
+    expect(errorFor(MINIMAL.replace('nodes: 10', 'nodes: 10\n  loss: 1%')).message).toBe(
+      'x.yaml:5:3: network.loss: expected a probability from 0 to 1, got "1%" — write percentages as fractions: 0.01',
+    );
+    expect(errorFor(MINIMAL.replace('nodes: 10', 'nodes: 10\n  partitions:\n    - {start: 1m, end: 2m, groups: [0, 1]}')).problems[0]!.message).toBe(
+      'expected a group: a non-empty list of node ids, like [0, 1], got 0 — "groups" is a list of groups, so one group of nodes 0 and 1 is [[0, 1]]',
+    );
+    expect(errorFor(MINIMAL.replace('protocol:\n  name: gossip', 'protocol:')).message).toBe(
+      'x.yaml:5:1: protocol: expected a mapping with name: one of "gossip", "pbft", got an empty value',
+    );
+  });
+
   it('bad unit: explains the unit problem and suggests a spelling', () => {
     const err = errorFor(MINIMAL.replace('duration: 1h', 'duration: 50 mz'));
     expect(err.message).toBe(
