@@ -5,7 +5,10 @@ import { utf8ToBytes, bytesToUtf8 } from '../../protocols/crypto/encoding.ts';
 import { encodeAccessPayload, encodeStoragePayload, verifyAccessPayload } from '../../protocols/records/payloads.ts';
 import { SimpleLedger } from '../../protocols/records/ledger.ts';
 import { MemoryBackend, RecordStore, TamperingBackend, contentUri } from '../../protocols/records/store.ts';
-import { flipBit } from '../../protocols/records/backends.ts';
+import { DirectoryBackend, flipBit } from '../../protocols/records/backends.ts';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   PatientWallet,
   RecordError,
@@ -126,6 +129,20 @@ describe('Algorithms 2–4 end to end', () => {
     // mallory, unauthorised, is refused by the store
     expect(code(() => fetchRecord(mallory, entry.uri, w.store, w.ledger))).toBe('refused');
     expect(w.store.refusals['not-authorised']).toBe(1);
+  });
+});
+
+describe('disk-backed store', () => {
+  it('runs Algorithms 2–4 over a DirectoryBackend', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'medrec-flow-'));
+    try {
+      const w = world(9, new DirectoryBackend(dir));
+      const { entry } = issueStoreShare(w);
+      expect(bytesToUtf8(fetchRecord(w.researcher, entry.uri, w.store, w.ledger).record.M)).toBe(bytesToUtf8(M));
+      expect(new DirectoryBackend(dir).list()).toEqual([entry.uri]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
