@@ -1,0 +1,102 @@
+/**
+ * Safety suites: `scenarios/safety/*.yaml`.
+ *
+ * A suite names a base scenario (a protocol and its network), fixed overrides, and a fault
+ * model: a list of draws that each seed makes from itself — which adversary, how many faulty
+ * nodes, partition shapes, clogs, crashes and their timings. Many seeds therefore explore many
+ * fault mixes (the swarm-testing idea of TigerBeetle's VOPR), and any single seed replays
+ * exactly. A suite also lists its mutants: deliberately broken protocol variants the harness
+ * must catch.
+ *
+ * Suite file (all durations as unit strings):
+ *
+ *   suite: pbft-byzantine
+ *   description: …
+ *   scenario: ../pbft-default.yaml       # base scenario, relative to this file
+ *   set: { protocol.batch: 10 }          # fixed overrides (dot paths)
+ *   expect: safe                         # safe | violation (a suite that must find one)
+ *   invariants: [agreement, validity, total-order, no-revert, liveness]
+ *   faults:                              # drawn per seed, in order
+ *     - { path: protocol.committee, oneOf: [4, 7, 10, 13, 16] }
+ *     - { path: protocol.byzantine, int: [0, 5] }
+ *     - { partitions: { max: 2, start: [1s, 20s], length: [1s, 10s] } }
+ *     - { clogs: { max: 2, start: [1s, 20s], length: [1s, 5s], delay: [100ms, 2s] } }
+ *     - { crashes: { max: 1, at: [1s, 20s], downtime: [1s, 10s] } }
+ *   shrink: [{ path: protocol.committee, min: 4 }]   # numbers the shrinker may reduce
+ *   mutants:
+ *     commit-quorum-2f: { set: { protocol.mutant: commit-quorum-2f } }
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+
+const durationText = z.string().regex(/^\s*\d+(\.\d+)?\s*(us|µs|ms|s|m|min|h)\s*$/, 'a duration like "500ms" or "10s"');
+const durationRange = z.tuple([durationText, durationText]).describe('[min, max] durations, drawn uniformly');
+
+export const faultDrawSchema = z.union([
+  z.strictObject({ path: z.string(), oneOf: z.array(z.unknown()).min(1).describe('pick one value uniformly') }),
+  z.strictObject({ path: z.string(), int: z.tuple([z.number().int(), z.number().int()]).describe('uniform integer in [lo, hi]') }),
+  z.strictObject({ path: z.string(), uniform: z.tuple([z.number(), z.number()]).describe('uniform number in [lo, hi)') }),
+  z.strictObject({ path: z.string(), duration: durationRange }),
+  z.strictObject({
+    partitions: z.strictObject({
+      max: z.number().int().min(0).describe('at most this many partitions'),
+      start: durationRange,
+      length: durationRange,
+      oneWay: z.number().min(0).max(1).default(0.3).describe('probability a partition is one-way'),
+    }),
+  }),
+  z.strictObject({
+    clogs: z.strictObject({
+      max: z.number().int().min(0),
+      start: durationRange,
+      length: durationRange,
+      delay: durationRange,
+    }),
+  }),
+  z.strictObject({
+    crashes: z.strictObject({
+      max: z.number().int().min(0),
+      at: durationRange,
+      downtime: durationRange.describe('time until recovery; a crashed node always recovers'),
+      nodes: z.tuple([z.number().int().min(0), z.number().int().min(0)]).optional().describe('node-id range to crash (default: all nodes)'),
+    }),
+  }),
+]);
+
+export type FaultDraw = z.output<typeof faultDrawSchema>;
+
+export const suiteSchema = z.strictObject({
+  suite: z.string().regex(/^[a-z0-9-]+$/).describe('suite name'),
+  description: z.string(),
+  scenario: z.string().describe('base scenario file, relative to the suite file'),
+  set: z.record(z.string(), z.unknown()).default({}).describe('fixed overrides by dot path'),
+  expect: z.enum(['safe', 'violation']).default('safe').describe('safe: every seed must pass; violation: the suite exists to show a violation is found'),
+  invariants: z.array(z.string()).min(1).describe('the invariants this suite checks (names the protocol checkers report)'),
+  faults: z.array(faultDrawSchema).default([]),
+  shrink: z.array(z.strictObject({ path: z.string(), min: z.number() })).default([]),
+  mutants: z.record(z.string(), z.strictObject({ description: z.string().optional(), set: z.record(z.string(), z.unknown()) })).default({}),
+});
+
+export type Suite = z.output<typeof suiteSchema> & { file: string; scenarioFile: string };
+
+/** Loads and validates a suite file; throws with the file name on any problem. */
+export function loadSuite(file: string): Suite {
+  const path = resolve(file);
+  let raw: unknown;
+  try {
+    raw = parseYaml(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new SuiteError(`${file}: ${(err as Error).message}`);
+  }
+  const parsed = suiteSchema.safeParse(raw);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `${file}: ${i.path.join('.') || '(top)'}: ${i.message}`);
+    throw new SuiteError(lines.join('\n'));
+  }
+  return { ...parsed.data, file: path, scenarioFile: resolve(dirname(path), parsed.data.scenario) };
+}
+
+/** A suite file problem (exit code 2). */
+export class SuiteError extends Error {}

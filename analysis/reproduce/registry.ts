@@ -1,0 +1,12 @@
+/**
+ * The figures `medsim reproduce` knows. Adding a figure: write analysis/reproduce/<id>.ts
+ * exporting a `Figure` (id, title, source, published, needs, run) and add it here.
+ */
+import { doubleSpendFigure } from './double-spend.ts';
+import { dposConsistencyFigure } from './dpos-consistency.ts';
+import { paillierTableFigure } from './paillier-table.ts';
+import { pbftThroughputFigure } from './pbft-throughput.ts';
+import { powPropagationFigure } from './pow-propagation.ts';
+import type { Figure } from './types.ts';
+
+export const FIGURES: readonly Figure[] = [doubleSpendFigure, dposConsistencyFigure, paillierTableFigure, pbftThroughputFigure, powPropagationFigure];
