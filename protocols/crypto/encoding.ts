@@ -15,7 +15,10 @@ export function assertBytes(value: unknown, name = 'value', length?: number): as
   }
 }
 
-/** A plain `Uint8Array` view of the same memory as `buf` (no copy). */
+/**
+ * A plain `Uint8Array` view of the same memory as `buf` (no copy). Only for Buffers that own
+ * their memory (digests, signatures); small `Buffer.from`/`allocUnsafe` results share a pool.
+ */
 export function fromBuffer(buf: Buffer): Uint8Array {
   return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
 }
@@ -38,7 +41,7 @@ export function hexToBytes(hex: string): Uint8Array {
   if (typeof hex !== 'string') throw new TypeError('hex must be a string');
   // Buffer.from(…, 'hex') stops at the first bad digit without complaint: validate first.
   if (!HEX_RE.test(hex)) throw new RangeError('hexToBytes: expected an even number of hex digits');
-  return fromBuffer(Buffer.from(hex, 'hex'));
+  return new Uint8Array(Buffer.from(hex, 'hex')); // copy: small Buffers live in a shared pool
 }
 
 /** The concatenation of `arrays` into one fresh array. */
