@@ -1,0 +1,280 @@
+/**
+ * PBFT message authentication: MAC authenticators and Ed25519 signatures.
+ *
+ * Castro & Liskov, TOCS 20(4) 2002, §3.2 and §4.1 (and OSDI'99 §4): in the normal case every
+ * message carries an *authenticator* — a vector of MACs, one per receiving replica, each computed
+ * with the session key shared by the sender and that receiver; a receiver checks only its own
+ * entry. View-change and new-view messages must be *transferable* (a new-view carries the
+ * view-change messages that justify it, and every backup re-checks them), so they are signed
+ * (the BFT-PK variant, OSDI'99 §4.4). This module provides both, for real:
+ *
+ * - MAC = HMAC-SHA-256 (RFC 2104, FIPS 180-4) truncated to 128 bits (RFC 2104 §5 truncation),
+ *   over a fixed 52-byte message header (13 big-endian 32-bit words: type, epoch, view, seq,
+ *   sender, 8 words of content digest). Each session key's inner and outer SHA-256 midstates
+ *   (the compression of key ⊕ ipad and key ⊕ opad) are computed once per directed pair, so a tag
+ *   costs exactly two SHA-256 compressions. `hmacHeader` is a byte-exact HMAC-SHA-256 (checked
+ *   against node:crypto `createHmac` in test/pbft/auth.test.ts); it exists because
+ *   `createHmac` costs ~4 µs per call in object set-up, ten times the two compressions, and a
+ *   committee of 100 computes ~40,000 tags per block. It only handles this one header shape
+ *   and is not a general hash module (protocols/crypto/ owns those).
+ * - Signatures: Ed25519 (RFC 8032) through node:crypto's native implementation, keys derived
+ *   from the node's seeded ChaCha20 stream (protocols/crypto/random.ts), so runs are
+ *   reproducible. Verification results are cached by (signer, message digest, signature).
+ *
+ * Session keys: as in BFT, the *receiver* chooses the key its peers use to send to it (BFT
+ * distributes them in `new-key` messages encrypted under the peers' public keys). The simulator
+ * models that exchange as done before the run: `KeyRing` derives receiver j's key for sender i as
+ * HMAC(secret_j, "mac-key" ‖ i) from j's seeded secret. A node's code only ever asks for keys of
+ * pairs it belongs to (adversaries included: they hold only their own keys).
+ */
+import { createHash, createPrivateKey, createPublicKey, sign as edSign, verify as edVerify, type KeyObject } from 'node:crypto';
+import { deriveSeed } from '../../sim/rng.ts';
+import type { NodeId } from '../../sim/types.ts';
+import { seededRandom } from '../crypto/random.ts';
+
+/** Words of a MAC'd header: type, epoch, view, seq, sender, digest[8]. */
+export const HEADER_WORDS = 13;
+/** Words per truncated tag (128 bits). */
+export const TAG_WORDS = 4;
+/** Bytes per tag on the wire. */
+export const TAG_BYTES = TAG_WORDS * 4;
+/** Bytes of an Ed25519 signature. */
+export const SIGNATURE_BYTES = 64;
+
+// ---- SHA-256 compression (FIPS 180-4 §6.2.2) ------------------------------------------------
+
+const K256 = Int32Array.from([
+  0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3,
+  0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+  0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13,
+  0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+  0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3, 0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208,
+  0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
+]);
+const IV256 = Int32Array.from([0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19]);
+const W = new Int32Array(64);
+
+/** out[0..8) = compress(state[so..so+8), block words[0..16)). `out` may alias `state` only when so = 0 and out === state. */
+function compress(state: Int32Array, so: number, block: Int32Array, out: Int32Array): void {
+  for (let t = 0; t < 16; t++) W[t] = block[t];
+  for (let t = 16; t < 64; t++) {
+    const w15 = W[t - 15];
+    const w2 = W[t - 2];
+    const s0 = ((w15 >>> 7) | (w15 << 25)) ^ ((w15 >>> 18) | (w15 << 14)) ^ (w15 >>> 3);
+    const s1 = ((w2 >>> 17) | (w2 << 15)) ^ ((w2 >>> 19) | (w2 << 13)) ^ (w2 >>> 10);
+    W[t] = (W[t - 16] + s0 + W[t - 7] + s1) | 0;
+  }
+  let a = state[so], b = state[so + 1], c = state[so + 2], d = state[so + 3];
+  let e = state[so + 4], f = state[so + 5], g = state[so + 6], h = state[so + 7];
+  for (let t = 0; t < 64; t++) {
+    const S1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7));
+    const ch = (e & f) ^ (~e & g);
+    const t1 = (h + S1 + ch + K256[t] + W[t]) | 0;
+    const S0 = ((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10));
+    const maj = (a & b) ^ (a & c) ^ (b & c);
+    const t2 = (S0 + maj) | 0;
+    h = g; g = f; f = e; e = (d + t1) | 0;
+    d = c; c = b; b = a; a = (t1 + t2) | 0;
+  }
+  out[0] = (state[so] + a) | 0; out[1] = (state[so + 1] + b) | 0; out[2] = (state[so + 2] + c) | 0; out[3] = (state[so + 3] + d) | 0;
+  out[4] = (state[so + 4] + e) | 0; out[5] = (state[so + 5] + f) | 0; out[6] = (state[so + 6] + g) | 0; out[7] = (state[so + 7] + h) | 0;
+}
+
+/** Inner/outer SHA-256 midstates of an HMAC key: words 0..8 inner (key ⊕ ipad), 8..16 outer (key ⊕ opad). */
+export function hmacKeyState(key: Uint8Array): Int32Array {
+  if (key.length > 64) throw new RangeError('hmacKeyState: keys longer than one block are not needed here');
+  const ipad = new Int32Array(16);
+  const opad = new Int32Array(16);
+  for (let i = 0; i < 16; i++) {
+    let w = 0;
+    for (let b = 0; b < 4; b++) w = (w << 8) | (key[i * 4 + b] ?? 0);
+    ipad[i] = w ^ 0x36363636;
+    opad[i] = w ^ 0x5c5c5c5c;
+  }
+  const st = new Int32Array(16);
+  const tmp = new Int32Array(8);
+  compress(IV256, 0, ipad, tmp);
+  st.set(tmp, 0);
+  compress(IV256, 0, opad, tmp);
+  st.set(tmp, 8);
+  return st;
+}
+
+const INNER = new Int32Array(16);
+const OUTER = new Int32Array(16);
+const DIGEST = new Int32Array(8);
+// Padding of the inner block: 52-byte message, then 0x80, then the bit length (64 + 52) · 8.
+INNER[13] = 0x80000000 | 0;
+INNER[15] = (64 + HEADER_WORDS * 4) * 8;
+// Padding of the outer block: 32-byte inner digest, 0x80, bit length (64 + 32) · 8.
+OUTER[8] = 0x80000000 | 0;
+OUTER[15] = (64 + 32) * 8;
+
+/**
+ * HMAC-SHA-256 of the 52-byte big-endian header `header[0..13)` under the key whose midstates
+ * are `keyState`, truncated to 128 bits, written to `out[off..off+4)`.
+ */
+export function hmacHeader(keyState: Int32Array, header: Int32Array, out: Int32Array, off: number): void {
+  for (let i = 0; i < HEADER_WORDS; i++) INNER[i] = header[i];
+  compress(keyState, 0, INNER, DIGEST);
+  for (let i = 0; i < 8; i++) OUTER[i] = DIGEST[i];
+  compress(keyState, 8, OUTER, DIGEST);
+  out[off] = DIGEST[0];
+  out[off + 1] = DIGEST[1];
+  out[off + 2] = DIGEST[2];
+  out[off + 3] = DIGEST[3];
+}
+
+/** The full 32-byte HMAC-SHA-256 of a header, as bytes (for tests against node:crypto). */
+export function hmacHeaderFull(key: Uint8Array, header: Int32Array): Uint8Array {
+  const st = hmacKeyState(key);
+  for (let i = 0; i < HEADER_WORDS; i++) INNER[i] = header[i];
+  compress(st, 0, INNER, DIGEST);
+  for (let i = 0; i < 8; i++) OUTER[i] = DIGEST[i];
+  compress(st, 8, OUTER, DIGEST);
+  const out = new Uint8Array(32);
+  const dv = new DataView(out.buffer);
+  for (let i = 0; i < 8; i++) dv.setInt32(i * 4, DIGEST[i]);
+  return out;
+}
+
+/** Big-endian bytes of a header (what the MAC covers), for tests and documentation. */
+export function headerBytes(header: Int32Array): Uint8Array {
+  const out = new Uint8Array(HEADER_WORDS * 4);
+  const dv = new DataView(out.buffer);
+  for (let i = 0; i < HEADER_WORDS; i++) dv.setInt32(i * 4, header[i]);
+  return out;
+}
+
+/** Writes the 8 words of a 64-hex-digit digest into `out[off..off+8)`. Returns false if malformed. */
+export function digestWords(hex: string, out: Int32Array, off: number): boolean {
+  if (typeof hex !== 'string' || hex.length !== 64) return false;
+  for (let i = 0; i < 8; i++) {
+    const w = parseInt(hex.slice(i * 8, i * 8 + 8), 16);
+    if (Number.isNaN(w)) return false;
+    out[off + i] = w | 0;
+  }
+  return true;
+}
+
+// ---- Key ring -------------------------------------------------------------------------------
+
+const ED25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
+
+interface SigningKeys {
+  privateKey: KeyObject;
+  publicKey: KeyObject;
+  /** Raw 32-byte public key, hex. */
+  publicHex: string;
+}
+
+/**
+ * Every node's long-term Ed25519 key pair and the pairwise MAC session keys, derived lazily and
+ * deterministically from the run seed (see the module comment).
+ */
+export class KeyRing {
+  private readonly secrets = new Map<NodeId, Uint8Array>();
+  private readonly macStates = new Map<number, Int32Array>();
+  private readonly signing = new Map<NodeId, SigningKeys>();
+  /** Signature verifications that succeeded, by signer/digest/signature. */
+  private readonly verified = new Set<string>();
+
+  constructor(private readonly runSeed: number | string) {}
+
+  static fromSeed(runSeed: number | string): KeyRing {
+    return new KeyRing(runSeed);
+  }
+
+  private secretOf(node: NodeId): Uint8Array {
+    let s = this.secrets.get(node);
+    if (!s) this.secrets.set(node, (s = seededRandom(deriveSeed(this.runSeed, `node/${node}/crypto/pbft-mac`), 'pbft-mac-secret')(32)));
+    return s;
+  }
+
+  /** Midstates of the session key for messages from `from` to `to` (chosen by the receiver `to`). */
+  macState(from: NodeId, to: NodeId): Int32Array {
+    const key = from * 1_048_576 + to;
+    let st = this.macStates.get(key);
+    if (!st) {
+      const k = createHash('sha256').update(this.secretOf(to)).update(`mac-key/${from}`).digest();
+      this.macStates.set(key, (st = hmacKeyState(k)));
+    }
+    return st;
+  }
+
+  private keysOf(node: NodeId): SigningKeys {
+    let k = this.signing.get(node);
+    if (!k) {
+      const seed = seededRandom(deriveSeed(this.runSeed, `node/${node}/crypto/pbft-sign`), 'ed25519-seed')(32);
+      const privateKey = createPrivateKey({ key: Buffer.concat([ED25519_PKCS8_PREFIX, seed]), format: 'der', type: 'pkcs8' });
+      const publicKey = createPublicKey(privateKey);
+      const raw = publicKey.export({ format: 'der', type: 'spki' }).subarray(-32);
+      this.signing.set(node, (k = { privateKey, publicKey, publicHex: Buffer.from(raw).toString('hex') }));
+    }
+    return k;
+  }
+
+  /** Node's Ed25519 public key (hex of the 32 raw bytes). */
+  publicKey(node: NodeId): string {
+    return this.keysOf(node).publicHex;
+  }
+
+  /** Ed25519 signature by `node` over `digestHex` (the message's SHA-256), hex. */
+  sign(node: NodeId, digestHex: string): string {
+    return edSign(null, Buffer.from(digestHex, 'hex'), this.keysOf(node).privateKey).toString('hex');
+  }
+
+  /** Verifies `signer`'s signature over `digestHex`; never throws on malformed input. */
+  verify(signer: NodeId, digestHex: string, signatureHex: unknown): boolean {
+    if (typeof signatureHex !== 'string' || signatureHex.length !== SIGNATURE_BYTES * 2 || !Number.isInteger(signer) || signer < 0) return false;
+    const cacheKey = `${signer}/${digestHex}/${signatureHex}`;
+    if (this.verified.has(cacheKey)) return true;
+    let ok = false;
+    try {
+      ok = edVerify(null, Buffer.from(digestHex, 'hex'), this.keysOf(signer).publicKey, Buffer.from(signatureHex, 'hex'));
+    } catch {
+      ok = false;
+    }
+    if (ok) this.verified.add(cacheKey);
+    return ok;
+  }
+
+  /** True if a signature check would hit the cache (so no CPU time should be charged). */
+  isCachedValid(signer: NodeId, digestHex: string, signatureHex: string): boolean {
+    return this.verified.has(`${signer}/${digestHex}/${signatureHex}`);
+  }
+}
+
+// ---- Authenticators -------------------------------------------------------------------------
+
+/**
+ * An authenticator from `sender` for the members `receivers` (tag j for receivers[j]) over
+ * `header`: receivers.length × 4 words.
+ */
+export function makeAuthenticator(keys: KeyRing, sender: NodeId, receivers: readonly NodeId[], header: Int32Array): Int32Array {
+  const out = new Int32Array(receivers.length * TAG_WORDS);
+  for (let j = 0; j < receivers.length; j++) hmacHeader(keys.macState(sender, receivers[j]), header, out, j * TAG_WORDS);
+  return out;
+}
+
+/** One tag from `sender` to `receiver` over `header`. */
+export function makeTag(keys: KeyRing, sender: NodeId, receiver: NodeId, header: Int32Array): Int32Array {
+  const out = new Int32Array(TAG_WORDS);
+  hmacHeader(keys.macState(sender, receiver), header, out, 0);
+  return out;
+}
+
+const CHECK = new Int32Array(TAG_WORDS);
+
+/** Checks entry `index` of authenticator `auth` (from `sender` to `receiver`); false on any malformation. */
+export function checkTag(keys: KeyRing, sender: NodeId, receiver: NodeId, header: Int32Array, auth: unknown, index: number): boolean {
+  if (!(auth instanceof Int32Array) || index < 0 || auth.length < (index + 1) * TAG_WORDS) return false;
+  hmacHeader(keys.macState(sender, receiver), header, CHECK, 0);
+  const o = index * TAG_WORDS;
+  return auth[o] === CHECK[0] && auth[o + 1] === CHECK[1] && auth[o + 2] === CHECK[2] && auth[o + 3] === CHECK[3];
+}
+
+/** SHA-256 hex of a string (content digests: requests, batches, view changes, state chain). */
+export function sha256Hex(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
