@@ -1,0 +1,273 @@
+/**
+ * The `pow` protocol module: HealthChain (seed 000) on a Bitcoin-style proof-of-work chain, with
+ * the double-spend, selfish-mining and tampering adversaries, for scenario files.
+ */
+import { z } from 'zod';
+import type { Simulation } from '../../sim/kernel.ts';
+import type { ProtocolModule, ProtocolRun } from '../../sim/protocol.ts';
+import { fraction, integer } from '../../sim/scenario/schema.ts';
+import type { Scenario } from '../../sim/scenario/schema.ts';
+import type { NodeId, Observer } from '../../sim/types.ts';
+import { duration, size } from '../../sim/units.ts';
+import { DoubleSpendAttacker } from './attacks/double-spend.ts';
+import { SelfishMiner } from './attacks/selfish.ts';
+import { TamperingMiner } from './attacks/tampering.ts';
+import { FORK_CHOICES } from './chain.ts';
+import { ConfirmedNotReversed, ForkConvergence } from './checkers.ts';
+import { powMetrics } from './metrics.ts';
+import { PowNode } from './node.ts';
+import { makeTx } from './tx.ts';
+import { makeSubmitter, Workload, type WorkloadOptions } from './workload.ts';
+import { PowWorld, type PowMessage, type PowOptions } from './world.ts';
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { seededRandom } from '../crypto/random.ts';
+
+const rate = (what: string) => z.number().min(0).default(0).describe(`${what}, events per second of virtual time (whole network, Poisson). Default 0.`);
+
+const workloadSchema = z
+  .strictObject({
+    recordRate: rate('Records issued (data-storage txs, seed 000 Alg. 2)'),
+    shareRate: rate('Access grants (access-control txs, Alg. 4)'),
+    revokeRate: rate('Revocations (access txs with an empty permission set)'),
+    fetchRate: rate('Third-party fetches (the store asks the chain whether the grantee is authorised)'),
+    transferRate: rate('Plain value transfers'),
+    doctors: integer({ min: 0 }).default(20).describe('Record issuers (integer). Default 20.'),
+    patients: integer({ min: 0 }).default(100).describe('Record owners (integer). Default 100.'),
+    thirdParties: integer({ min: 0 }).default(20).describe('Grantees (integer). Default 20.'),
+    feeRateMin: z.number().min(0).default(1).describe('Lowest fee rate, base units per byte. Default 1.'),
+    feeRateMax: z.number().min(0).default(10).describe('Highest fee rate, base units per byte. Default 10.'),
+    coinsPerWallet: integer({ min: 1 }).default(16).describe('Genesis coins per wallet (integer). Default 16.'),
+    coinValue: integer({ min: 1 }).default(1_000_000_000).describe('Value of each genesis coin, base units. Default 1e9.'),
+    fetchConfirmations: integer({ min: 1 }).default(1).describe('Confirmations a grant needs before the store serves the record. Default 1.'),
+    grantLifetime: duration({ positive: true }).prefault('1d').describe('Lifetime of a grant (expiration − issue time; µs after parsing). Default 1d.'),
+  })
+  .prefault({})
+  .describe('The HealthChain workload; every tx is really signed and pays a fee.');
+
+const attackSchema = z
+  .discriminatedUnion('kind', [
+    z.strictObject({ kind: z.literal('none') }),
+    z.strictObject({
+      kind: z.literal('double-spend'),
+      hashShare: fraction().describe('Attacker hash share q (0..1); honest miners share 1 − q equally.'),
+      confirmations: integer({ min: 0 }).default(6).describe('Confirmations z the merchant waits for. Default 6.'),
+      payAt: duration().prefault('1s').describe('When the payment is broadcast and the secret chain starts (µs after parsing). Default 1s.'),
+      giveUpDeficit: integer({ min: 1 }).default(30).describe('The attacker abandons when the public chain leads by this many blocks. Default 30.'),
+    }),
+    z.strictObject({
+      kind: z.literal('selfish'),
+      hashShare: fraction().describe('Selfish pool hash share α (0..1).'),
+      gamma: fraction().default(0.5).describe('Share γ of honest nodes the pool reaches first in a tie (direct pushes). Default 0.5.'),
+    }),
+    z.strictObject({
+      kind: z.literal('tampering'),
+      hashShare: fraction().default(0.1).describe('How often the tamperer forges: its "hash share" of the block rate. Default 0.1.'),
+      mode: z.enum(['rewrite', 'body']).default('rewrite').describe('rewrite: re-mined block with an altered tx (bad signature); body: genuine header, altered body (bad Merkle root).'),
+    }),
+  ])
+  .prefault({ kind: 'none' })
+  .describe('Adversary, chosen by `kind`: none | double-spend | selfish | tampering. The attacker is the last node.');
+
+export const powSchema = z
+  .strictObject({
+    name: z.literal('pow'),
+    blockInterval: duration({ positive: true }).prefault('600s').describe('Target block spacing (µs after parsing). Default 600s (Bitcoin).'),
+    zeroBits: integer({ min: 1, max: 24 }).default(8).describe('Leading zero bits of the initial simulation target: each block costs ~2^bits real hashes. Default 8.'),
+    retargetInterval: integer({ min: 0 }).default(2016).describe('Blocks between difficulty retargets (0 = fixed target). Default 2016 (Bitcoin).'),
+    maxBlockSize: size({ positive: true }).prefault('1MB').describe('Largest block (bytes after parsing). Default 1MB.'),
+    miners: integer({ min: 1 }).optional().describe('Honest mining nodes (ids 0..miners−1, equal shares); omitted = every honest node mines.'),
+    txRelay: z.enum(['full', 'pooled']).default('pooled').describe('full: every tx gossiped with inv/getdata (small networks); pooled: txs reach all mempools after `pooledDelay`. Default pooled.'),
+    pooledDelay: duration().prefault('2s').describe('Pooled relay: tx propagation delay to every mempool (µs after parsing). Default 2s.'),
+    compactBlocks: z.boolean().default(false).describe('BIP 152 compact-block relay (high-bandwidth mode, 3 peers). Default false.'),
+    fillerSize: size().prefault('0B').describe('Padding per mined block (bytes after parsing), for SimBlock-style propagation runs. Default 0B.'),
+    forkChoice: z.enum(['most-work', 'height']).default('most-work').describe('most-work (Nakamoto); height is a deliberately wrong mutant for checker tests. Default most-work.'),
+    stopAfterBlocks: integer({ min: 0 }).default(0).describe('Miners stop after this many blocks in total (0 = never). Default 0.'),
+    workload: workloadSchema,
+    attack: attackSchema,
+    checks: z
+      .strictObject({
+        confirmedDepth: integer({ min: 1 }).default(6).describe('Fail if an honest node reverses a tx with ≥ this many confirmations. Default 6.'),
+        convergenceSlack: integer({ min: 0 }).optional().describe('Fail at the end if an honest tip forks more than this many blocks below the best tip; omitted = off.'),
+      })
+      .prefault({})
+      .describe('Invariant checkers.'),
+  })
+  .describe('HealthChain (seed 000) on proof of work: real blocks, txs, signatures and PoW; inv/getdata relay; attacks.');
+
+export type PowConfig = z.output<typeof powSchema>;
+
+export interface PowRun extends ProtocolRun<PowMessage> {
+  world: PowWorld;
+  nodes: PowNode[];
+  honest: NodeId[];
+  workload: Workload;
+}
+
+/** Builds a run of the pow protocol for `scenario` (exported for tests and benchmarks). */
+export function buildPow(scenario: Scenario<PowConfig>, seed: number): PowRun {
+  const cfg = scenario.protocol;
+  const n = scenario.network.nodes;
+  const attack = cfg.attack;
+  const attacker = attack.kind === 'none' ? -1 : n - 1;
+  const honest: NodeId[] = [];
+  for (let i = 0; i < n; i++) if (i !== attacker) honest.push(i);
+  const q = attack.kind === 'none' ? 0 : attack.hashShare;
+  const miners = honest.slice(0, Math.min(cfg.miners ?? honest.length, honest.length));
+  const share = new Float64Array(n);
+  for (const m of miners) share[m] = (1 - q) / miners.length;
+  if (attacker >= 0) share[attacker] = q;
+
+  const wl: WorkloadOptions = { ...cfg.workload, grantLifetimeUs: cfg.workload.grantLifetime };
+  const workload = new Workload(wl, seed);
+  const genesisOutputs = workload.genesisOutputs();
+  // The double spender owns one genesis coin (paid to the merchant, then double-spent).
+  const attackKeys = attack.kind === 'double-spend' ? attackerKeys(seed) : undefined;
+  if (attackKeys) genesisOutputs.push({ value: 1_000_000_000, owner: attackKeys.pay.key });
+  const options: PowOptions = {
+    blockIntervalUs: cfg.blockInterval,
+    zeroBits: cfg.zeroBits,
+    retargetInterval: cfg.retargetInterval,
+    maxBlockBytes: cfg.maxBlockSize,
+    txRelay: cfg.txRelay,
+    pooledDelayUs: cfg.pooledDelay,
+    compactBlocks: cfg.compactBlocks,
+    fillerBytes: cfg.fillerSize,
+    forkChoice: FORK_CHOICES[cfg.forkChoice],
+    hashShare: share,
+    stopAfterBlocks: cfg.stopAfterBlocks,
+  };
+  const world = new PowWorld(options, n, genesisOutputs);
+  workload.fund(world.genesisAllocation);
+  const nodes: PowNode[] = new Array(n);
+  const isHonest = (id: NodeId) => id !== attacker;
+  let simRef: Simulation<PowMessage> | undefined;
+  const observers: Observer[] = [new ConfirmedNotReversed(cfg.checks.confirmedDepth, isHonest)];
+  if (cfg.checks.convergenceSlack !== undefined) {
+    observers.push(new ForkConvergence(cfg.checks.convergenceSlack, () => honest.filter((id) => !simRef?.isCrashed(id)).map((id) => ({ node: id, tip: nodes[id].tip }))));
+  }
+  const outcome: { doubleSpend?: DoubleSpendOutcome } = {};
+
+  return {
+    world,
+    nodes,
+    honest,
+    workload,
+    observers,
+    createNode(id) {
+      let node: PowNode;
+      if (id !== attacker) node = new PowNode(id, world);
+      else if (attack.kind === 'double-spend') node = new DoubleSpendAttacker(id, world, attack.confirmations, attack.giveUpDeficit);
+      else if (attack.kind === 'selfish') node = new SelfishMiner(id, world, attack.gamma, honest);
+      else if (attack.kind === 'tampering') node = new TamperingMiner(id, world, attack.mode);
+      else node = new PowNode(id, world);
+      return (nodes[id] = node);
+    },
+    install(sim) {
+      simRef = sim;
+      const submit = makeSubmitter(sim, world, nodes, honest);
+      workload.install(sim, world, submit, scenario.duration);
+      if (attack.kind === 'double-spend' && attackKeys) {
+        outcome.doubleSpend = installDoubleSpend(sim, world, nodes, attacker, honest[0], attackKeys, submit, attack.payAt);
+      }
+    },
+    summarize(sim, result) {
+      const m = powMetrics(world, nodes, honest, result.simTimeUs);
+      const out: Record<string, unknown> = { ...m, fetches: workload.fetches };
+      if (outcome.doubleSpend) out.doubleSpend = { ...outcome.doubleSpend };
+      if (attack.kind === 'selfish') out.selfish = { q: attack.hashShare, gamma: attack.gamma, revenueShare: m.minerShare[attacker] ?? 0 };
+      if (attack.kind === 'tampering') {
+        const c = sim.metrics.snapshot().counters;
+        out.tampering = { forged: c['pow.tamper.forged'] ?? 0, rejectedBadSignature: c['pow.block.rejected.bad-signature'] ?? 0, rejectedBadMerkleRoot: c['pow.block.rejected.bad-merkle-root'] ?? 0 };
+      }
+      return out;
+    },
+  };
+}
+
+interface AttackKeys {
+  pay: { secret: Uint8Array; key: Uint8Array };
+  merchant: Uint8Array;
+  back: Uint8Array;
+}
+
+function attackerKeys(seed: number): AttackKeys {
+  const r = seededRandom(String(seed), 'pow/attack/keys');
+  const secret = r(32);
+  return { pay: { secret, key: ed25519.getPublicKey(secret) }, merchant: ed25519.getPublicKey(r(32)), back: ed25519.getPublicKey(r(32)) };
+}
+
+export interface DoubleSpendOutcome {
+  /** success: the merchant's node adopted the conflicting tx after accepting the payment. */
+  result: 'pending' | 'success' | 'gave-up';
+  paymentTxid: string;
+  conflictTxid: string;
+  /** Virtual time the merchant accepted (z confirmations), µs; −1 = never. */
+  acceptedUs: number;
+  /** Virtual time of the outcome, µs; −1 = pending. */
+  decidedUs: number;
+}
+
+/**
+ * Schedules the payment P (attacker → merchant, public) and the conflicting C (same coin → the
+ * attacker) at `payAt`, and watches the merchant's node (honest node `merchant`) for the outcome.
+ * The run stops when the attack is decided.
+ */
+function installDoubleSpend(
+  sim: Simulation<PowMessage>,
+  world: PowWorld,
+  nodes: PowNode[],
+  attackerId: NodeId,
+  merchant: NodeId,
+  keys: AttackKeys,
+  submit: (tx: ReturnType<typeof makeTx>, fee: number) => void,
+  payAt: number,
+): DoubleSpendOutcome {
+  const alloc = world.genesisAllocation;
+  const coinIndex = alloc.outputs.length - 1;
+  const coin = { txid: alloc.txid, index: coinIndex };
+  const value = alloc.outputs[coinIndex].value;
+  const fee = 10_000;
+  const sign = (_i: number, msg: Uint8Array) => ed25519.sign(msg, keys.pay.secret);
+  const payment = makeTx({ kind: 'transfer', inputs: [coin], outputs: [{ value: value - fee, owner: keys.merchant }] }, sign);
+  const conflict = makeTx({ kind: 'transfer', inputs: [coin], outputs: [{ value: value - fee, owner: keys.back }] }, sign);
+  const outcome: DoubleSpendOutcome = { result: 'pending', paymentTxid: payment.txid, conflictTxid: conflict.txid, acceptedUs: -1, decidedUs: -1 };
+  const attacker = nodes[attackerId] as DoubleSpendAttacker;
+  const z = attacker.confirmations;
+  sim.at(payAt, 'pow/double-spend/pay', () => {
+    submit(payment, fee);
+    attacker.startAttack(sim.context(attackerId), payment.txid, conflict);
+    if (z <= 0) outcome.acceptedUs = sim.now;
+  });
+  // Watch the merchant's tip and the attacker's decisions through observations.
+  sim.observe({
+    name: 'double-spend-outcome',
+    onObservation(node, obs, now) {
+      if (outcome.result !== 'pending') return undefined;
+      if (node === attackerId && obs.kind === 'attack-gave-up') {
+        outcome.result = 'gave-up';
+        outcome.decidedUs = now;
+        sim.stop();
+        return undefined;
+      }
+      if (node !== merchant || obs.kind !== 'tip') return undefined;
+      const tip = nodes[merchant].tip;
+      if (outcome.acceptedUs < 0) {
+        const h = tip.state.txIndex.get(payment.txid);
+        if (h !== undefined && tip.height - h + 1 >= z) outcome.acceptedUs = now;
+      } else if (tip.state.txIndex.has(conflict.txid)) {
+        outcome.result = 'success';
+        outcome.decidedUs = now;
+        sim.stop();
+      }
+      return undefined;
+    },
+  });
+  return outcome;
+}
+
+export const powModule: ProtocolModule<PowConfig, PowMessage> = {
+  name: 'pow',
+  description: 'HealthChain (seed 000) on proof of work, with double-spend, selfish-mining and tampering attacks',
+  schema: powSchema,
+  build: (scenario, seed) => buildPow(scenario, seed),
+};
