@@ -6,9 +6,11 @@
 import type { z } from 'zod';
 import type { ProtocolModules } from '../sim/protocol.ts';
 import { gossipModule } from './gossip/gossip.ts';
+import { powModule } from './pow/module.ts';
 
 export const PROTOCOLS: ProtocolModules = {
   gossip: gossipModule,
+  pow: powModule,
 };
 
 /** The protocol sections' schemas, keyed by name, for the scenario loader. */
