@@ -6,10 +6,12 @@
 import type { z } from 'zod';
 import type { ProtocolModules } from '../sim/protocol.ts';
 import { gossipModule } from './gossip/gossip.ts';
+import { pbftModule } from './pbft/module.ts';
 import { powModule } from './pow/module.ts';
 
 export const PROTOCOLS: ProtocolModules = {
   gossip: gossipModule,
+  pbft: pbftModule,
   pow: powModule,
 };
 
