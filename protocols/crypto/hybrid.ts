@@ -37,9 +37,11 @@
 import { createPrivateKey, createPublicKey, diffieHellman } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
+import { ed25519 } from '@noble/curves/ed25519.js';
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { assertBytes, concatBytes, fromBuffer, toBuffer, utf8ToBytes } from './encoding.ts';
+import { isValidPublicKey } from './ed25519.ts';
 import { osRandom } from './random.ts';
 import type { RandomSource } from './random.ts';
 
@@ -133,6 +135,31 @@ export function generateX25519KeyPair(random: RandomSource = osRandom): X25519Ke
   const secretKey = random(X25519_KEY_BYTES);
   assertBytes(secretKey, 'random output', X25519_KEY_BYTES);
   return { secretKey, publicKey: x25519PublicKey(secretKey) };
+}
+
+/**
+ * The X25519 key pair that belongs to an Ed25519 secret key, for schemes where one key pair both
+ * signs and receives wrapped keys (HealthChain's patients): the X25519 secret is the clamped low
+ * half of SHA-512(seed) (RFC 8032 §5.1.5 steps 1-2), so its public key is the Montgomery image
+ * of the Ed25519 public key A (RFC 7748 §4.1, u = (1 + y) / (1 − y)). libsodium's
+ * `crypto_sign_ed25519_sk_to_curve25519` does the same. Thormarker (IACR ePrint 2021/509) argues
+ * that reusing an Ed25519 key pair for an X25519-based KEM is secure; separate keys remain the
+ * conservative choice.
+ */
+export function x25519KeyPairFromEd25519(edSecretKey: Uint8Array): X25519KeyPair {
+  assertBytes(edSecretKey, 'edSecretKey', 32);
+  const secretKey = ed25519.utils.toMontgomerySecret(edSecretKey).slice();
+  return { secretKey, publicKey: x25519PublicKey(secretKey) };
+}
+
+/**
+ * The X25519 public key (u-coordinate) of an Ed25519 public key (RFC 7748 §4.1). Throws
+ * `RangeError` unless the key is acceptable to Ed25519 verification (canonical, on the curve,
+ * not of small order).
+ */
+export function x25519PublicFromEd25519(edPublicKey: Uint8Array): Uint8Array {
+  if (!isValidPublicKey(edPublicKey)) throw new RangeError('x25519PublicFromEd25519: not a valid Ed25519 public key');
+  return ed25519.utils.toMontgomery(edPublicKey);
 }
 
 /** A fresh 32-byte content key for `encryptRecord`. */

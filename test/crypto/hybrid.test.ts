@@ -12,9 +12,12 @@ import {
   generateX25519KeyPair,
   unwrapKey,
   wrapKey,
+  x25519KeyPairFromEd25519,
+  x25519PublicFromEd25519,
   x25519PublicKey,
   x25519SharedSecret,
 } from '../../protocols/crypto/hybrid.ts';
+import { generateKeyPair } from '../../protocols/crypto/ed25519.ts';
 import type { DecryptionErrorCode } from '../../protocols/crypto/hybrid.ts';
 import { seededRandom } from '../../protocols/crypto/random.ts';
 import type { RandomSource } from '../../protocols/crypto/random.ts';
@@ -178,6 +181,20 @@ describe('hybrid encryption: X25519 + HKDF-SHA-256 + XChaCha20-Poly1305', () => 
     expect(() => encryptRecord(new Uint8Array(1), key.subarray(1), URI, rnd)).toThrow(RangeError);
     expect(() => decryptRecord(new Uint8Array(60), key.subarray(1), URI)).toThrow(RangeError);
     expect(() => encryptRecord(new Uint8Array(1), key, 42 as unknown as string, rnd)).toThrow(TypeError);
+  });
+
+  it('Ed25519 identities can receive wraps through their X25519 (Montgomery) form', () => {
+    const rnd = seededRandom(13, 'ed-to-x');
+    for (let i = 0; i < 10; i++) {
+      const ed = generateKeyPair(rnd);
+      const x = x25519KeyPairFromEd25519(ed.secretKey);
+      expect(x25519PublicFromEd25519(ed.publicKey)).toEqual(x.publicKey);
+      const key = generateContentKey(rnd);
+      const wrapped = wrapKey(key, x25519PublicFromEd25519(ed.publicKey), rnd, URI);
+      expect(unwrapKey(wrapped, x, URI)).toEqual(key);
+    }
+    expect(() => x25519PublicFromEd25519(hexToBytes('01' + '00'.repeat(31)))).toThrow(RangeError);
+    expect(() => x25519PublicFromEd25519(new Uint8Array(31))).toThrow(RangeError);
   });
 
   it('deterministic under seededRandom: same seed ⇒ byte-identical keys, wraps and records', () => {
