@@ -13,6 +13,10 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { join } from 'node:path';
+import { CheckUsageError, registerCheckCommands } from '../analysis/check/commands.ts';
+import { SuiteError } from '../analysis/check/suite.ts';
+import { SweepUsageError } from '../analysis/sweep.ts';
+import { registerAnalysisCommands } from '../analysis/commands.ts';
 import { PROTOCOLS, protocolSchemas } from '../protocols/registry.ts';
 import { benchKernel } from './bench-kernel.ts';
 import type { RunResult } from './kernel.ts';
@@ -157,6 +161,8 @@ export function buildProgram(): Command {
       }
     });
 
+  registerAnalysisCommands(program);
+  registerCheckCommands(program);
   return program;
 }
 
@@ -181,7 +187,7 @@ export async function main(argv: string[]): Promise<number> {
       // --help and --version exit 0; every other parse problem is bad usage.
       return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
-    if (err instanceof ScenarioError || err instanceof UsageError) {
+    if (err instanceof ScenarioError || err instanceof UsageError || err instanceof SuiteError || err instanceof CheckUsageError || err instanceof SweepUsageError) {
       process.stderr.write(`error: ${err.message}\n`);
       return EXIT.usage;
     }

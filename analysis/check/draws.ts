@@ -28,9 +28,16 @@ export function applyFaultDraws(raw: Record<string, unknown>, draws: readonly Fa
     drawn[path] = value;
   };
   const nodeCount = () => Number(getPath(raw, 'network.nodes'));
+  /** A number given literally or as a dot path into the scenario drawn so far. */
+  const bound = (b: number | string): number => {
+    const v = typeof b === 'number' ? b : Number(getPath(raw, b));
+    if (!Number.isFinite(v)) throw new Error(`check draw: "${b}" is not a number in the scenario`);
+    return v;
+  };
   for (const d of draws) {
     if ('oneOf' in d) set(d.path, rng.pick(d.oneOf));
-    else if ('int' in d) set(d.path, rng.intBetween(d.int[0], d.int[1]));
+    else if ('int' in d) set(d.path, rng.intBetween(bound(d.int[0]), bound(d.int[1])));
+    else if ('bftFaults' in d) set(d.path, Math.floor((bound(d.bftFaults) - 1) / 3));
     else if ('uniform' in d) set(d.path, rng.uniform(d.uniform[0], d.uniform[1]));
     else if ('duration' in d) set(d.path, us(drawDuration(rng, d.duration)));
     else if ('partitions' in d) {

@@ -18,7 +18,8 @@
  *   invariants: [agreement, validity, total-order, no-revert, liveness]
  *   faults:                              # drawn per seed, in order
  *     - { path: protocol.committee, oneOf: [4, 7, 10, 13, 16] }
- *     - { path: protocol.byzantine, int: [0, 5] }
+ *     - { path: protocol.adversaries.0.count, bftFaults: protocol.committee }   # f of the drawn k
+ *     - { path: protocol.clients, int: [1, protocol.committee] }              # bounds may be paths
  *     - { partitions: { max: 2, start: [1s, 20s], length: [1s, 10s] } }
  *     - { clogs: { max: 2, start: [1s, 20s], length: [1s, 5s], delay: [100ms, 2s] } }
  *     - { crashes: { max: 1, at: [1s, 20s], downtime: [1s, 10s] } }
@@ -36,7 +37,11 @@ const durationRange = z.tuple([durationText, durationText]).describe('[min, max]
 
 export const faultDrawSchema = z.union([
   z.strictObject({ path: z.string(), oneOf: z.array(z.unknown()).min(1).describe('pick one value uniformly') }),
-  z.strictObject({ path: z.string(), int: z.tuple([z.number().int(), z.number().int()]).describe('uniform integer in [lo, hi]') }),
+  z.strictObject({
+    path: z.string(),
+    int: z.tuple([z.union([z.number().int(), z.string()]), z.union([z.number().int(), z.string()])]).describe('uniform integer in [lo, hi]; a bound may be a dot path read from the scenario'),
+  }),
+  z.strictObject({ path: z.string(), bftFaults: z.string().describe('sets f = ⌊(k − 1)/3⌋ where k is the number at this dot path (a BFT committee size)') }),
   z.strictObject({ path: z.string(), uniform: z.tuple([z.number(), z.number()]).describe('uniform number in [lo, hi)') }),
   z.strictObject({ path: z.string(), duration: durationRange }),
   z.strictObject({
