@@ -19,6 +19,7 @@ import {
   DelayingReplica,
   DoubleVotingReplica,
   EquivocatingPrimary,
+  RequestForgingPrimary,
   SilentReplica,
   SlowPrimary,
   TwinCopy,
@@ -80,6 +81,7 @@ const adversarySchema = z
       ...target,
       params: z.strictObject({ margin: duration({ positive: true }).prefault('50ms').describe('How far below the view-change timeout each pre-prepare is held (µs after parsing). Default 50ms.') }).prefault({}).describe('Hold margin.'),
     }),
+    z.strictObject({ kind: z.literal('forge-requests').describe('Request-forging primary: adds an operation no client issued to every batch.'), ...target, params: z.strictObject({}).prefault({}).describe('No parameters.') }),
     z.strictObject({ kind: z.literal('cartel').describe('Colluding cartel: as primary, split the honest replicas with two batches and vote for both.'), ...target, params: z.strictObject({}).prefault({}).describe('No parameters.') }),
   ])
   .superRefine((a, ctx) => {
@@ -242,6 +244,8 @@ export const pbftModule: ProtocolModule<PbftConfig, PbftMessage> = {
               return new SlowPrimary(replica, keys, Math.max(0, cfg.viewChangeTimeout - role.params.margin));
             case 'cartel':
               return new CartelReplica(replica, keys, cartel!);
+            case 'forge-requests':
+              return new RequestForgingPrimary(replica, keys);
             default:
               return replica;
           }

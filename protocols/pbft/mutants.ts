@@ -8,8 +8,17 @@
  *                       primary may re-propose a sequence number some replica already committed
  *                       (the null request or another batch) — agreement breaks even with no
  *                       Byzantine replica at all.
+ * - `skip-request-auth` accepts client requests without checking the digest or the MAC
+ *                       (TOCS'02 §4.2 "the request is authentic"): a Byzantine primary can order
+ *                       operations no client issued (the validity checker must fire).
+ * - `execute-out-of-order` executes every committed batch as soon as it commits, not in
+ *                       sequence order (the total-order checker must fire).
+ * - `rollback-on-new-view` forgets P and Q like `forget-prepared` and, worse, re-executes a
+ *                       sequence number it had executed when a new-view proposes another batch
+ *                       for it (the no-revert checker must fire).
  */
-import type { CertEntry, PreparedEntry } from './messages.ts';
+import type { NodeContext } from '../../sim/types.ts';
+import type { CertEntry, NewViewMsg, PbftMessage, PreparedEntry, RequestMsg } from './messages.ts';
 import { PbftReplica } from './replica.ts';
 
 export class CommitQuorum2fReplica extends PbftReplica {
@@ -24,10 +33,46 @@ export class ForgetPreparedReplica extends PbftReplica {
   }
 }
 
+export class SkipRequestAuthReplica extends PbftReplica {
+  protected override requestAuthentic(_ctx: NodeContext<PbftMessage>, _r: RequestMsg): boolean {
+    return true;
+  }
+}
+
+export class ExecuteOutOfOrderReplica extends PbftReplica {
+  protected override executeReady(ctx: NodeContext<PbftMessage>): void {
+    for (const seq of [...this.slots.keys()]) {
+      const s = this.slots.get(seq)!;
+      if (!s.committed || !s.requests || this.chains[seq] !== undefined) continue;
+      if (seq > this.lastExec + 1) this.chains[seq - 1] ??= this.chains[this.lastExec];
+      this.execute(ctx, seq, s.ppView, s.ppBatch, s.requests, 'commit');
+    }
+  }
+}
+
+export class RollbackOnNewViewReplica extends ForgetPreparedReplica {
+  protected override enterView(ctx: NodeContext<PbftMessage>, nv: NewViewMsg): void {
+    let rollbackTo = Infinity;
+    for (const p of nv.proposals) if (p.seq <= this.lastExec && this.ledger[p.seq - 1]?.batch !== p.batch) rollbackTo = Math.min(rollbackTo, p.seq);
+    if (rollbackTo !== Infinity) {
+      // Throw away the executed suffix and adopt the new view's log instead.
+      this.lastExec = rollbackTo - 1;
+      this.ledger.length = rollbackTo - 1;
+      this.chains.length = rollbackTo;
+      this.results.clear();
+      if (this.h > this.lastExec) this.h = this.lastExec;
+    }
+    super.enterView(ctx, nv);
+  }
+}
+
 /** Mutants by name (scenario `protocol.mutant`). */
 export const MUTANTS = {
   'commit-quorum-2f': CommitQuorum2fReplica,
   'forget-prepared': ForgetPreparedReplica,
+  'skip-request-auth': SkipRequestAuthReplica,
+  'execute-out-of-order': ExecuteOutOfOrderReplica,
+  'rollback-on-new-view': RollbackOnNewViewReplica,
 } as const;
 
 export type MutantName = keyof typeof MUTANTS;

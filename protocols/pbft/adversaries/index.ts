@@ -10,8 +10,9 @@ export { EquivocatingPrimary } from './equivocate.ts';
 export { DoubleVotingReplica } from './double-vote.ts';
 export { BadAuthReplica } from './bad-auth.ts';
 export { Cartel, CartelReplica } from './cartel.ts';
+export { FORGED_CLIENT, RequestForgingPrimary } from './forge-requests.ts';
 export { TwinCopy, TwinOriginal } from './twins.ts';
 export { InterceptContext, ReplicaWrapper } from './wrap.ts';
 
-export const ADVERSARY_KINDS = ['crash', 'silent', 'equivocate', 'double-vote', 'withhold', 'delay', 'bad-auth', 'slow-primary', 'cartel'] as const;
+export const ADVERSARY_KINDS = ['crash', 'silent', 'equivocate', 'double-vote', 'withhold', 'delay', 'bad-auth', 'slow-primary', 'cartel', 'forge-requests'] as const;
 export type AdversaryKind = (typeof ADVERSARY_KINDS)[number];
