@@ -40,6 +40,7 @@
  */
 
 import { deriveSeed } from '../sim/rng.ts';
+import { incompleteBeta } from './stats.ts';
 
 /** Options of the race rule. */
 export interface RaceRule {
@@ -72,8 +73,12 @@ export function nakamoto(q: number, z: number): number {
   return clamp01(sum);
 }
 
-/** Rosenfeld 2012, exact (negative binomial). */
-export function rosenfeld(q: number, z: number): number {
+/**
+ * Rosenfeld 2012, exact (negative binomial), as printed:
+ * 1 − Σ_{m=0}^{z} C(m+z−1, m)(p^z q^m − q^z p^m). Loses relative accuracy when P is below
+ * ~1e-12 (1 − a sum close to 1); `rosenfeld` is the stable equivalent.
+ */
+export function rosenfeldClosedForm(q: number, z: number): number {
   checkQ(q);
   checkZ(z);
   const p = 1 - q;
@@ -92,6 +97,14 @@ export function rosenfeld(q: number, z: number): number {
     sum += a - b;
   }
   return clamp01(1 - sum);
+}
+
+/**
+ * Rosenfeld 2012, exact: Σ_{m<z} NB(m; z, p)·(q/p)^{z−m} + P(m ≥ z), the tail as the regularized
+ * incomplete beta I_q(z, z) — no cancellation, accurate to full relative precision for tiny P.
+ */
+export function rosenfeld(q: number, z: number): number {
+  return raceExact(q, z, { giveUp: Number.POSITIVE_INFINITY });
 }
 
 /** Probability that a walk from deficit d reaches 0 before D (attacker step w.p. q). */
@@ -126,17 +139,21 @@ export function raceExact(q: number, z: number, rule: RaceRule = {}): number {
   const D = rule.giveUp ?? defaultGiveUp(z, q);
   const shift = rule.strict ? 1 : 0;
   const p = 1 - q;
+  if (q >= p && !Number.isFinite(D)) return 1;
   // Shifted walk y = deficit + shift: success at y = 0, give-up at y = D + shift.
   if (z === 0) return gamblersRuin(q, shift, D + shift);
   if (p === 0) return 1;
-  // NB(m; z, p) for m = 0..z−1+shift; every larger m succeeds at once.
+  if (q === 0) return 0;
+  // m = attacker blocks when the honest chain reaches z: NB(m; z, p) = C(m+z−1, m) p^z q^m.
+  // m ≥ z + shift succeeds at once: P(m ≥ k) = I_q(k, z) (regularized incomplete beta).
+  const k = z + shift;
   let nb = Math.pow(p, z);
-  let fail = 0;
-  for (let m = 0; m < z + shift; m++) {
+  let success = incompleteBeta(q, k, z);
+  for (let m = 0; m < k; m++) {
     if (m > 0) nb *= (q * (m + z - 1)) / m;
-    fail += nb * (1 - gamblersRuin(q, z - m + shift, D + shift));
+    success += nb * gamblersRuin(q, z - m + shift, D + shift);
   }
-  return clamp01(1 - fail);
+  return clamp01(success);
 }
 
 function clamp01(x: number): number {
