@@ -9,7 +9,8 @@
  *
  * - **Voting strategies** of honest institutions (`VotingStrategy`):
  *   - `trust` (default): voter i scores candidate c as `trust[tier(c)] + trustNoise · u(i, c)`,
- *     u uniform in [0, 1) from stream `dpos/vote/<epoch>/<i>` drawn in ascending candidate order;
+ *     u uniform in [0, 1) from the voter's stream `voterRng(seed, epoch, i)` drawn in ascending
+ *     candidate order;
  *     it approves its V highest-scored candidates (score ties: lower candidate id). "Trust" is
  *     thus a seeded per-voter preference order biased towards higher-trust tiers.
  *   - `stake`: approves the V candidates with most stake (ties: lower id) — everybody agrees.
@@ -26,7 +27,6 @@
  *   SHA-256("dpos/tie/<epoch>/<id>") hex, so tie luck rotates between epochs and favours no id).
  */
 import { createHash } from 'node:crypto';
-import { Rng } from '../../sim/rng.ts';
 import type { Population } from './institutions.ts';
 
 export type VotingStrategy = 'trust' | 'stake' | 'uniform';
@@ -83,6 +83,90 @@ export interface ElectionResult {
   readonly consistent: boolean;
 }
 
+/**
+ * Voter i's random stream for an epoch: xoshiro128** (Blackman & Vigna) whose 128-bit state is
+ * SHA-256("medchain-sim/dpos/vote/v1" ‖ seed ‖ epoch) mixed with the voter id through splitmix32.
+ * One hash per (seed, epoch), not per voter, so Monte-Carlo over thousands of voters stays cheap,
+ * and each voter's stream is still independent of every other voter's draws.
+ */
+export class VoterRng {
+  private s0: number;
+  private s1: number;
+  private s2: number;
+  private s3: number;
+
+  constructor(seed: number | string, epoch: number, voter: number) {
+    const base = epochWords(seed, epoch);
+    let x = (Math.imul(voter + 1, 0x9e3779b9) ^ base[4]) >>> 0;
+    const mix = () => {
+      x = (x + 0x9e3779b9) | 0;
+      let z = x;
+      z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
+      z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
+      return (z ^ (z >>> 16)) >>> 0;
+    };
+    this.s0 = (base[0] ^ mix()) | 0;
+    this.s1 = (base[1] ^ mix()) | 0;
+    this.s2 = (base[2] ^ mix()) | 0;
+    this.s3 = (base[3] ^ mix()) | 0;
+    if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1;
+  }
+
+  /** Next 32-bit output (xoshiro128**). */
+  nextU32(): number {
+    const r0 = Math.imul(this.s1, 5);
+    const out = Math.imul((r0 << 7) | (r0 >>> 25), 9) >>> 0;
+    const t = this.s1 << 9;
+    this.s2 ^= this.s0;
+    this.s3 ^= this.s1;
+    this.s1 ^= this.s2;
+    this.s0 ^= this.s3;
+    this.s2 ^= t;
+    this.s3 = (this.s3 << 11) | (this.s3 >>> 21);
+    return out;
+  }
+
+  /** Uniform in [0, 1). */
+  next(): number {
+    return this.nextU32() / 4294967296;
+  }
+
+  /** k distinct indices of [0, n), in draw order (rejection when k ≤ n/4, else partial Fisher–Yates). */
+  sample(n: number, k: number): number[] {
+    if (k > n) throw new RangeError(`sample: k=${k} > n=${n}`);
+    if (4 * k <= n) {
+      const out: number[] = [];
+      while (out.length < k) {
+        const i = Math.floor(this.next() * n);
+        if (!out.includes(i)) out.push(i);
+      }
+      return out;
+    }
+    const a = Array.from({ length: n }, (_, i) => i);
+    for (let j = 0; j < k; j++) {
+      const p = j + Math.floor(this.next() * (n - j));
+      const t = a[p];
+      a[p] = a[j];
+      a[j] = t;
+    }
+    return a.slice(0, k);
+  }
+}
+
+const epochWordCache = new Map<string, Uint32Array>();
+function epochWords(seed: number | string, epoch: number): Uint32Array {
+  const key = `${seed}\u0000${epoch}`;
+  let w = epochWordCache.get(key);
+  if (!w) {
+    const d = createHash('sha256').update(`medchain-sim/dpos/vote/v1\u0000${key}`).digest();
+    w = new Uint32Array(5);
+    for (let i = 0; i < 5; i++) w[i] = d.readUInt32LE(4 * i);
+    if (epochWordCache.size > 4096) epochWordCache.clear();
+    epochWordCache.set(key, w);
+  }
+  return w;
+}
+
 /** PBFT's fault bound for a committee of k: f = ⌊(k − 1)/3⌋. */
 export function faultBound(k: number): number {
   return Math.floor((k - 1) / 3);
@@ -110,11 +194,11 @@ export function honestApprovals(pop: Population, voter: number, epoch: number, s
     case 'stake':
       return [...cands].sort((a, b) => inst[b].stake - inst[a].stake || a - b).slice(0, V);
     case 'uniform': {
-      const rng = Rng.stream(seed, `dpos/vote/${epoch}/${voter}`);
+      const rng = new VoterRng(seed, epoch, voter);
       return rng.sample(cands.length, V).map((j) => cands[j]).sort((a, b) => a - b);
     }
     case 'trust': {
-      const rng = Rng.stream(seed, `dpos/vote/${epoch}/${voter}`);
+      const rng = new VoterRng(seed, epoch, voter);
       const noise = o.trustNoise ?? 1;
       const trust = pop.trustByRank;
       const scores = new Float64Array(cands.length);
@@ -165,9 +249,17 @@ export function tallyBallots(pop: Population, ballots: readonly Ballot[], epoch:
   return { epoch, votes, counted: [...voted].sort((a, b) => a - b), rejected };
 }
 
-/** Tie-break key of candidate `id` in `epoch` under `epoch-hash`. */
+const tieKeyCache = new Map<number, string>();
+/** Tie-break key of candidate `id` in `epoch` under `epoch-hash`: SHA-256("dpos/tie/<epoch>/<id>") hex (memoised). */
 export function tieKey(epoch: number, id: number): string {
-  return createHash('sha256').update(`dpos/tie/${epoch}/${id}`).digest('hex');
+  const slot = epoch * 1_048_576 + id; // ids < 2^20
+  let k = tieKeyCache.get(slot);
+  if (k === undefined) {
+    k = createHash('sha256').update(`dpos/tie/${epoch}/${id}`).digest('hex');
+    if (tieKeyCache.size > 65_536) tieKeyCache.clear();
+    tieKeyCache.set(slot, k);
+  }
+  return k;
 }
 
 /** All candidates in rank order: votes descending, then `tieBreak`. */
