@@ -13,12 +13,12 @@
  *                       operations no client issued (the validity checker must fire).
  * - `execute-out-of-order` executes every committed batch as soon as it commits, not in
  *                       sequence order (the total-order checker must fire).
- * - `rollback-on-new-view` forgets P and Q like `forget-prepared` and, worse, re-executes a
- *                       sequence number it had executed when a new-view proposes another batch
- *                       for it (the no-revert checker must fire).
+ * - `rollback-on-new-view` forgets P and Q like `forget-prepared` and, worse, when a new primary
+ *                       pre-prepares another batch for a sequence number it has executed, rolls
+ *                       its ledger back and executes the new one (the no-revert checker must fire).
  */
 import type { NodeContext } from '../../sim/types.ts';
-import type { CertEntry, NewViewMsg, PbftMessage, PreparedEntry, RequestMsg } from './messages.ts';
+import type { CertEntry, PbftMessage, PreparedEntry, RequestMsg } from './messages.ts';
 import { PbftReplica } from './replica.ts';
 
 export class CommitQuorum2fReplica extends PbftReplica {
@@ -51,18 +51,17 @@ export class ExecuteOutOfOrderReplica extends PbftReplica {
 }
 
 export class RollbackOnNewViewReplica extends ForgetPreparedReplica {
-  protected override enterView(ctx: NodeContext<PbftMessage>, nv: NewViewMsg): void {
-    let rollbackTo = Infinity;
-    for (const p of nv.proposals) if (p.seq <= this.lastExec && this.ledger[p.seq - 1]?.batch !== p.batch) rollbackTo = Math.min(rollbackTo, p.seq);
-    if (rollbackTo !== Infinity) {
-      // Throw away the executed suffix and adopt the new view's log instead.
-      this.lastExec = rollbackTo - 1;
-      this.ledger.length = rollbackTo - 1;
-      this.chains.length = rollbackTo;
+  protected override acceptPrePrepare(ctx: NodeContext<PbftMessage>, seq: number, view: number, batch: string, requests: RequestMsg[]): void {
+    if (seq <= this.lastExec && this.ledger[seq - 1]?.batch !== batch) {
+      // Throw away the executed suffix and adopt the new primary's log instead.
+      this.lastExec = seq - 1;
+      this.ledger.length = seq - 1;
+      this.chains.length = seq;
       this.results.clear();
-      if (this.h > this.lastExec) this.h = this.lastExec;
+      for (const [n, s] of this.slots) if (n >= seq) s.committed = false;
+      if (this.h > this.lastExec) this.h = Math.floor(this.lastExec / this.options.checkpointInterval) * this.options.checkpointInterval;
     }
-    super.enterView(ctx, nv);
+    super.acceptPrePrepare(ctx, seq, view, batch, requests);
   }
 }
 

@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { runPbft } from './helpers.ts';
+
+/** Every adversary with at most f faulty delegates: safety and liveness (bound 10 s) hold. */
+const CASES: [string, Record<string, unknown>][] = [
+  ['crash (primary crashes at 2s, recovers at 5s)', { adversaries: [{ kind: 'crash', replicas: [0], params: { at: '2s', recoverAt: '5s' } }] }],
+  ['crash of a backup for good', { adversaries: [{ kind: 'crash', replicas: [2], params: { at: '1s' } }] }],
+  ['silent primary', { adversaries: [{ kind: 'silent', replicas: [0], params: { from: '1s' } }] }],
+  ['equivocating primary (k = 7)', { committee: 7, adversaries: [{ kind: 'equivocate', replicas: [0] }] }],
+  ['equivocating primary (k = 4)', { adversaries: [{ kind: 'equivocate', replicas: [0] }] }],
+  ['double voting (k = 7, f = 2)', { committee: 7, adversaries: [{ kind: 'double-vote', count: 2 }] }],
+  ['vote withholding (k = 7, f = 2)', { committee: 7, adversaries: [{ kind: 'withhold', replicas: [1, 4] }] }],
+  ['delayed and reordered messages', { adversaries: [{ kind: 'delay', replicas: [0], params: { min: '0ms', max: '300ms' } }] }],
+  ['invalid authenticators and replays', { adversaries: [{ kind: 'bad-auth', replicas: [3], params: { forgeRate: 1, replayRate: 0.5 } }] }],
+  ['slow primary just under the timeout', { adversaries: [{ kind: 'slow-primary', replicas: [0], params: { margin: '100ms' } }] }],
+  ['request-forging primary', { adversaries: [{ kind: 'forge-requests', replicas: [0] }] }],
+  ['cartel of f = 2 (k = 7)', { committee: 7, adversaries: [{ kind: 'cartel', count: 2 }] }],
+  ['twins of the primary', { twins: { replica: 0, forward: 0.5 } }],
+];
+
+describe('pbft under f faults keeps safety and liveness', () => {
+  for (const [name, protocol] of CASES) {
+    it(name, () => {
+      const r = runPbft({ client: { rate: 100 }, checkers: { liveness: { bound: '6s' } }, ...protocol }, { duration: '10s' });
+      expect(r.result.violation, JSON.stringify(r.result.violation?.message)).toBeUndefined();
+      const p = r.protocol as any;
+      expect(p.acceptedRequests).toBeGreaterThan(1000);
+    });
+  }
+
+  it('view change replaces a silent primary', () => {
+    const r = runPbft({ adversaries: [{ kind: 'silent', replicas: [0], params: { from: '1s' } }] }, { duration: '5s' });
+    expect(r.result.violation).toBeUndefined();
+    const p = r.protocol as any;
+    expect(p.newViews).toBeGreaterThan(0);
+    expect(Math.min(...p.views)).toBeGreaterThanOrEqual(1);
+  });
+
+  it('view change replaces an equivocating primary', () => {
+    const r = runPbft({ committee: 7, adversaries: [{ kind: 'equivocate', replicas: [0] }] }, { duration: '5s' });
+    expect(r.result.violation).toBeUndefined();
+    const p = r.protocol as any;
+    expect(r.result.metrics.counters['pbft.adversary.equivocations']).toBeGreaterThan(0);
+    expect(p.newViews).toBeGreaterThan(0);
+    expect(Math.min(...p.views)).toBeGreaterThanOrEqual(1);
+    expect(p.acceptedRequests).toBeGreaterThan(300);
+  });
+
+  it('forged, impersonated, malformed and replayed messages are rejected and counted', () => {
+    const r = runPbft({ adversaries: [{ kind: 'bad-auth', replicas: [3], params: { forgeRate: 1, replayRate: 0.5 } }] }, { duration: '3s' });
+    expect(r.result.violation).toBeUndefined();
+    const rej = (r.protocol as any).rejected;
+    expect(rej.mac).toBeGreaterThan(100);
+    expect(rej.malformed).toBeGreaterThan(100);
+    expect(r.result.metrics.counters['pbft.adversary.replayed']).toBeGreaterThan(100);
+    expect(r.result.metrics.counters['pbft.adversary.forged']).toBeGreaterThan(100);
+  });
+
+  it('a forged request makes honest backups reject the batch (counted) and change view', () => {
+    const r = runPbft({ adversaries: [{ kind: 'forge-requests', replicas: [0] }] }, { duration: '4s' });
+    expect(r.result.violation).toBeUndefined();
+    expect((r.protocol as any).rejected.mac).toBeGreaterThan(0);
+    expect((r.protocol as any).newViews).toBeGreaterThan(0);
+  });
+});
