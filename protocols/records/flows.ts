@@ -6,42 +6,42 @@
  * - Algorithm 4 "Sharing" (patient)     → `shareRecord`, `revokeRecord` (empty permission set)
  * - third-party access                  → `fetchRecord`
  *
- * Cryptography (all randomness from an injected RandomSource, so a seeded run is byte-identical):
- * - H = SHA-256 (FIPS 180-4); signatures Ed25519 (RFC 8032).
- * - Record encryption: XChaCha20-Poly1305 (draft-irtf-cfrg-xchacha-03) under a fresh 32-byte key k,
- *   24-byte random nonce; serialised as nonce ‖ ciphertext ‖ tag.
- * - Key wrapping E_pk(k): X25519 (RFC 7748) ephemeral-static ECDH + HKDF-SHA-256 (RFC 5869) +
- *   XChaCha20-Poly1305, from `protocols/crypto/hybrid.ts`; the recipient's X25519 key is the
- *   Montgomery form of its Ed25519 key (see payloads.ts header). The AAD binds the wrapped key
- *   to its context: the record digest for the doctor → patient envelope, the URI for access txs.
+ * Cryptography, all from `protocols/crypto/` (all randomness from an injected RandomSource, so a
+ * seeded run is byte-identical):
+ * - H = SHA-256 (FIPS 180-4); signatures Ed25519 (RFC 8032), `crypto/ed25519.ts`.
+ * - Record encryption `crypto/hybrid.ts#encryptRecord`: XChaCha20-Poly1305
+ *   (draft-irtf-cfrg-xchacha-03) under a fresh 32-byte key, random 24-byte nonce, associated data
+ *   = a context string: `healthchain/envelope/<hex digest>` for the doctor → patient envelope,
+ *   `healthchain/stored-record/v1` for stored records (their URI is the hash of the ciphertext,
+ *   so it cannot be inside the AAD; the content address binds bytes to URI instead).
+ * - Key wrapping E_pk(k) `crypto/hybrid.ts#wrapKey`: X25519 (RFC 7748) ephemeral-static ECDH +
+ *   HKDF-SHA-256 (RFC 5869) + XChaCha20-Poly1305; the recipient's X25519 key is the Montgomery
+ *   form of its Ed25519 key (`x25519PublicFromEd25519`, see payloads.ts header). The wrap context
+ *   binds the wrapped key to its use: `healthchain/wrap/envelope/<hex digest>`, or
+ *   `healthchain/wrap/access/<uri>` for access txs (a wrapped key cannot be replayed elsewhere).
  *
  * The signed record body ("Digest | M | H(M) | Sig" of Alg. 2) is encoded as
  *   0x01 ‖ digest[32] ‖ hM[32] ‖ issuerKey[32] ‖ sig[64] ‖ M
  * where sig is the same issuer signature as the storage tx, Sig(Digest, H(M)) — H(M) binds M, so
  * one signature serves both the chain and the envelope.
  */
-import { ed25519 } from '@noble/curves/ed25519.js';
+import { generateKeyPair, verify } from '../crypto/ed25519.ts';
+import type { Ed25519KeyPair } from '../crypto/ed25519.ts';
 import { sha256 } from '../crypto/hash.ts';
-import { concatBytes, equalBytes, utf8ToBytes } from '../crypto/encoding.ts';
+import { bytesToHex, concatBytes, equalBytes } from '../crypto/encoding.ts';
 import type { RandomSource } from '../crypto/random.ts';
 import { contentUri } from './backends.ts';
 import { createAccessPayload, createStoragePayload, DIGEST_BYTES, KEY_BYTES, SIGNATURE_BYTES, storageSigningMessage, verifyStoragePayload } from './payloads.ts';
 import type { AccessLedger, AccessPayload, StoragePayload } from './payloads.ts';
 import { answerChallenge } from './store.ts';
 import type { Challenge, FetchRequest, FetchResult, RefusalReason } from './store.ts';
-import { aeadOpen, aeadSeal, unwrapKey, wrapKey } from './sealing.ts';
+import { DecryptionError, decryptRecord, encryptRecord, generateContentKey, unwrapKey, wrapKey, x25519KeyPairFromEd25519, x25519PublicFromEd25519 } from '../crypto/hybrid.ts';
 
-/** An Ed25519 key pair (secretKey = 32-byte RFC 8032 seed). */
-export interface KeyPair {
-  secretKey: Uint8Array;
-  publicKey: Uint8Array;
-}
+/** An Ed25519 key pair (secretKey = 32-byte RFC 8032 seed), from protocols/crypto/ed25519.ts. */
+export type KeyPair = Ed25519KeyPair;
 
-/** A fresh Ed25519 key pair from `random`. */
-export function generateKeyPair(random: RandomSource): KeyPair {
-  const secretKey = random(32);
-  return { secretKey, publicKey: ed25519.getPublicKey(secretKey) };
-}
+/** A fresh Ed25519 key pair from `random` (re-exported from protocols/crypto/ed25519.ts). */
+export { generateKeyPair };
 
 /** Why a flow rejected a record. */
 export type RecordErrorCode =
@@ -73,10 +73,34 @@ export class RecordError extends Error {
 
 const BODY_VERSION = 0x01;
 const BODY_HEADER = 1 + DIGEST_BYTES + DIGEST_BYTES + KEY_BYTES + SIGNATURE_BYTES;
-const ENVELOPE_AAD = utf8ToBytes('medchain-sim/healthchain/envelope/v1');
-const RECORD_AAD = utf8ToBytes('medchain-sim/healthchain/record/v1');
-const WRAP_ENVELOPE = utf8ToBytes('medchain-sim/healthchain/wrap/envelope/v1');
-const WRAP_ACCESS = utf8ToBytes('medchain-sim/healthchain/wrap/access/v1');
+/** AEAD context of a stored record (see header). */
+export const STORED_RECORD_CONTEXT = 'healthchain/stored-record/v1';
+/** AEAD context of the doctor → patient envelope. */
+export const envelopeContext = (digest: Uint8Array): string => `healthchain/envelope/${bytesToHex(digest)}`;
+/** Wrap context of the envelope key. */
+export const envelopeWrapContext = (digest: Uint8Array): string => `healthchain/wrap/envelope/${bytesToHex(digest)}`;
+/** Wrap context of an access tx's key. */
+export const accessWrapContext = (uri: string): string => `healthchain/wrap/access/${uri}`;
+
+/** Unwraps with an Ed25519 identity's X25519 form; undefined on DecryptionError. */
+function tryUnwrap(edSecretKey: Uint8Array, wrapped: Uint8Array, context: string): Uint8Array | undefined {
+  try {
+    return unwrapKey(wrapped, x25519KeyPairFromEd25519(edSecretKey), context);
+  } catch (e) {
+    if (e instanceof DecryptionError) return undefined;
+    throw e;
+  }
+}
+
+/** Decrypts; undefined on DecryptionError. */
+function tryDecrypt(sealed: Uint8Array, key: Uint8Array, context: string): Uint8Array | undefined {
+  try {
+    return decryptRecord(sealed, key, context);
+  } catch (e) {
+    if (e instanceof DecryptionError) return undefined;
+    throw e;
+  }
+}
 
 /** A signed medical record (the plaintext inside every ciphertext). */
 export interface SignedRecord {
@@ -102,7 +126,7 @@ export function decodeSignedRecord(b: Uint8Array): SignedRecord {
 export function verifySignedRecord(r: SignedRecord): void {
   let ok = false;
   try {
-    ok = ed25519.verify(r.signature, storageSigningMessage(r.digest, r.hM), r.issuerKey);
+    ok = verify(r.signature, storageSigningMessage(r.digest, r.hM), r.issuerKey);
   } catch {
     ok = false;
   }
@@ -124,12 +148,12 @@ export function checkAgainstChain(r: SignedRecord, ledger: AccessLedger, minConf
 
 /** Encrypts a signed record for storage under key k (XChaCha20-Poly1305, fixed AAD). */
 export function sealRecord(key: Uint8Array, record: SignedRecord, random: RandomSource): Uint8Array {
-  return aeadSeal(key, encodeSignedRecord(record), RECORD_AAD, random);
+  return encryptRecord(encodeSignedRecord(record), key, STORED_RECORD_CONTEXT, random);
 }
 
 /** Decrypts a stored record; throws RecordError('decrypt-failed') on AEAD failure. */
 export function openRecord(key: Uint8Array, ciphertext: Uint8Array): SignedRecord {
-  const body = aeadOpen(key, ciphertext, RECORD_AAD);
+  const body = tryDecrypt(ciphertext, key, STORED_RECORD_CONTEXT);
   if (body === undefined) throw new RecordError('decrypt-failed', 'record ciphertext failed authentication');
   return decodeSignedRecord(body);
 }
@@ -166,9 +190,9 @@ export function issueRecord(
   const hM = sha256(M);
   const storage = createStoragePayload({ digest, hM, location: opts.location ?? '' }, doctor.secretKey);
   const record: SignedRecord = { digest, hM, issuerKey: storage.issuerKey, signature: storage.signature, M };
-  const k = random(32);
-  const ciphertext = aeadSeal(k, encodeSignedRecord(record), concatBytes(ENVELOPE_AAD, digest), random);
-  const wrappedKey = wrapKey(patientPub, k, concatBytes(WRAP_ENVELOPE, digest), random);
+  const k = generateContentKey(random);
+  const ciphertext = encryptRecord(encodeSignedRecord(record), k, envelopeContext(digest), random);
+  const wrappedKey = wrapKey(k, x25519PublicFromEd25519(patientPub), random, envelopeWrapContext(digest));
   return { storage, envelope: { digest, ciphertext, wrappedKey } };
 }
 
@@ -230,15 +254,15 @@ export function storeRecord(
   random: RandomSource,
   opts: StoreRecordOptions = {},
 ): WalletEntry {
-  const k = unwrapKey(patient.secretKey, envelope.wrappedKey, concatBytes(WRAP_ENVELOPE, envelope.digest));
+  const k = tryUnwrap(patient.secretKey, envelope.wrappedKey, envelopeWrapContext(envelope.digest));
   if (k === undefined) throw new RecordError('unwrap-failed', 'envelope key does not unwrap with the patient key');
-  const body = aeadOpen(k, envelope.ciphertext, concatBytes(ENVELOPE_AAD, envelope.digest));
+  const body = tryDecrypt(envelope.ciphertext, k, envelopeContext(envelope.digest));
   if (body === undefined) throw new RecordError('decrypt-failed', 'envelope ciphertext failed authentication');
   const record = decodeSignedRecord(body);
   if (!equalBytes(record.digest, envelope.digest)) throw new RecordError('digest-mismatch', 'envelope digest differs from the signed digest');
   verifySignedRecord(record);
   if (opts.ledger !== undefined) checkAgainstChain(record, opts.ledger, opts.minConfirmations);
-  const key = random(32); // NEW key k' (Alg. 3: re-encrypt)
+  const key = generateContentKey(random); // NEW key k' (Alg. 3: re-encrypt)
   const uri = store.upload(sealRecord(key, record, random));
   const o = opts.owner ?? 'fresh';
   const owner = o === 'fresh' ? generateKeyPair(random) : o === 'patient' ? patient : o;
@@ -263,7 +287,7 @@ export function shareRecord(
   random: RandomSource,
 ): AccessPayload {
   if (permissions.length === 0) throw new RangeError('shareRecord: empty permissions; use revokeRecord');
-  const wrappedKey = wrapKey(granteePub, entry.key, concatBytes(WRAP_ACCESS, utf8ToBytes(entry.uri)), random);
+  const wrappedKey = wrapKey(entry.key, x25519PublicFromEd25519(granteePub), random, accessWrapContext(entry.uri));
   return createAccessPayload({ uri: entry.uri, permissions, granteeKey: granteePub, expiration, wrappedKey }, entry.owner.secretKey);
 }
 
@@ -305,7 +329,7 @@ export function fetchRecord(
   if (contentUri(res.ciphertext) !== uri) throw new RecordError('content-mismatch', 'served bytes do not hash to the URI');
   const grant = ledger.accessGrant(uri, requester.publicKey, d);
   if (grant === undefined || grant.permissions.length === 0) throw new RecordError('no-grant', 'no access grant on chain');
-  const key = unwrapKey(requester.secretKey, grant.wrappedKey, concatBytes(WRAP_ACCESS, utf8ToBytes(uri)));
+  const key = tryUnwrap(requester.secretKey, grant.wrappedKey, accessWrapContext(uri));
   if (key === undefined) throw new RecordError('unwrap-failed', 'grant key does not unwrap with our key');
   const record = openRecord(key, res.ciphertext);
   verifySignedRecord(record);

@@ -38,7 +38,7 @@
  *
  * This file is the stable contract with `protocols/pow/`; see docs/records.md.
  */
-import { ed25519 } from '@noble/curves/ed25519.js';
+import { publicKeyFromSecret, sign, verify } from '../crypto/ed25519.ts';
 
 /** Length in bytes of an Ed25519 public key, record digest and SHA-256 output. */
 export const KEY_BYTES = 32;
@@ -164,8 +164,8 @@ export function createStoragePayload(
   fields: { digest: Uint8Array; hM: Uint8Array; location?: string },
   issuerSecretKey: Uint8Array,
 ): StoragePayload {
-  const issuerKey = ed25519.getPublicKey(issuerSecretKey);
-  const signature = ed25519.sign(storageSigningMessage(fields.digest, fields.hM), issuerSecretKey);
+  const issuerKey = publicKeyFromSecret(issuerSecretKey);
+  const signature = sign(storageSigningMessage(fields.digest, fields.hM), issuerSecretKey);
   const payload: StoragePayload = { digest: fields.digest, hM: fields.hM, location: fields.location ?? '', issuerKey, signature };
   checkStorageShape(payload);
   return payload;
@@ -183,8 +183,8 @@ export function createAccessPayload(
     expiration: fields.expiration,
     wrappedKey: fields.wrappedKey,
   };
-  const grantorKey = ed25519.getPublicKey(grantorSecretKey);
-  const grantorSignature = ed25519.sign(accessSigningMessage(body), grantorSecretKey);
+  const grantorKey = publicKeyFromSecret(grantorSecretKey);
+  const grantorSignature = sign(accessSigningMessage(body), grantorSecretKey);
   const payload: AccessPayload = { ...body, grantorKey, grantorSignature };
   checkAccessShape(payload);
   return payload;
@@ -194,7 +194,7 @@ export function createAccessPayload(
 export function verifyStoragePayload(p: StoragePayload): boolean {
   try {
     checkStorageShape(p);
-    return ed25519.verify(p.signature, storageSigningMessage(p.digest, p.hM), p.issuerKey);
+    return verify(p.signature, storageSigningMessage(p.digest, p.hM), p.issuerKey);
   } catch {
     return false;
   }
@@ -208,7 +208,7 @@ export function verifyStoragePayload(p: StoragePayload): boolean {
 export function verifyAccessPayload(p: AccessPayload): boolean {
   try {
     checkAccessShape(p);
-    return ed25519.verify(p.grantorSignature, accessSigningMessage(p), p.grantorKey);
+    return verify(p.grantorSignature, accessSigningMessage(p), p.grantorKey);
   } catch {
     return false;
   }

@@ -16,7 +16,7 @@
  *
  * No wall clock, no ambient randomness: time is `ledger.now()`, randomness is the RandomSource.
  */
-import { ed25519 } from '@noble/curves/ed25519.js';
+import { sign, verify } from '../crypto/ed25519.ts';
 import { bytesToHex, equalBytes } from '../crypto/encoding.ts';
 import type { RandomSource } from '../crypto/random.ts';
 import { MemoryBackend, RecordTamperedError, isRecordUri } from './backends.ts';
@@ -108,7 +108,7 @@ export function challengeMessage(storeId: string, uri: string, requester: Uint8A
 
 /** Answers a challenge with the requester's Ed25519 secret key. */
 export function answerChallenge(challenge: Challenge, requesterSecretKey: Uint8Array): FetchRequest {
-  const signature = ed25519.sign(challengeMessage(challenge.storeId, challenge.uri, challenge.requester, challenge.nonce), requesterSecretKey);
+  const signature = sign(challengeMessage(challenge.storeId, challenge.uri, challenge.requester, challenge.nonce), requesterSecretKey);
   return { uri: challenge.uri, requester: challenge.requester, nonce: challenge.nonce, signature };
 }
 
@@ -207,7 +207,7 @@ export class RecordStore {
     if (p.uri !== req.uri || !equalBytes(p.requester, req.requester) || this.ledger.now() > p.expiresAt) return 'bad-proof';
     let valid = false;
     try {
-      valid = ed25519.verify(req.signature, challengeMessage(this.storeId, req.uri, req.requester, req.nonce), req.requester);
+      valid = verify(req.signature, challengeMessage(this.storeId, req.uri, req.requester, req.nonce), req.requester);
     } catch {
       valid = false;
     }

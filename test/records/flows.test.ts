@@ -75,8 +75,8 @@ describe('Algorithms 2–4 end to end', () => {
     expect(w.ledger.recordOwner(entry.uri)).toEqual(entry.owner.publicKey);
     // Alg. 4: access tx valid, sized for bandwidth accounting
     expect(verifyAccessPayload(grant)).toBe(true);
-    expect(grant.wrappedKey.length).toBe(104);
-    expect(encodeAccessPayload(grant).length).toBe(320);
+    expect(grant.wrappedKey.length).toBe(82);
+    expect(encodeAccessPayload(grant).length).toBe(298);
     expect(encodeStoragePayload(issued.storage).length).toBe(162);
     // third party fetches and decrypts
     const got = fetchRecord(w.researcher, entry.uri, w.store, w.ledger);
@@ -118,14 +118,15 @@ describe('Algorithms 2–4 end to end', () => {
   });
 
   it('a wrapped key opens only for its grantee and only under its URI', async () => {
-    const { unwrapKey } = await import('../../protocols/records/sealing.ts');
+    const { unwrapKey, x25519KeyPairFromEd25519, DecryptionError } = await import('../../protocols/crypto/hybrid.ts');
+    const { accessWrapContext } = await import('../../protocols/records/flows.ts');
     const w = world(3);
     const { entry, grant } = issueStoreShare(w);
     const mallory = generateKeyPair(w.random);
-    const aad = (uri: string) => new Uint8Array([...utf8ToBytes('medchain-sim/healthchain/wrap/access/v1'), ...utf8ToBytes(uri)]);
-    expect(unwrapKey(w.researcher.secretKey, grant.wrappedKey, aad(entry.uri))).toEqual(entry.key);
-    expect(unwrapKey(mallory.secretKey, grant.wrappedKey, aad(entry.uri))).toBeUndefined();
-    expect(unwrapKey(w.researcher.secretKey, grant.wrappedKey, aad('medrec:' + '00'.repeat(32)))).toBeUndefined();
+    const unwrap = (sk: Uint8Array, uri: string) => unwrapKey(grant.wrappedKey, x25519KeyPairFromEd25519(sk), accessWrapContext(uri));
+    expect(unwrap(w.researcher.secretKey, entry.uri)).toEqual(entry.key);
+    expect(() => unwrap(mallory.secretKey, entry.uri)).toThrow(DecryptionError);
+    expect(() => unwrap(w.researcher.secretKey, 'medrec:' + '00'.repeat(32))).toThrow(DecryptionError);
     // mallory, unauthorised, is refused by the store
     expect(code(() => fetchRecord(mallory, entry.uri, w.store, w.ledger))).toBe('refused');
     expect(w.store.refusals['not-authorised']).toBe(1);
@@ -156,15 +157,13 @@ describe('Algorithm 3 discards bad envelopes', () => {
   });
 
   it('a forged signature or a wrong H(M) inside a validly encrypted envelope is discarded', async () => {
-    const { aeadOpen, aeadSeal, unwrapKey } = await import('../../protocols/records/sealing.ts');
-    const { decodeSignedRecord, encodeSignedRecord } = await import('../../protocols/records/flows.ts');
+    const { decryptRecord, encryptRecord, unwrapKey, x25519KeyPairFromEd25519 } = await import('../../protocols/crypto/hybrid.ts');
+    const { decodeSignedRecord, encodeSignedRecord, envelopeContext, envelopeWrapContext } = await import('../../protocols/records/flows.ts');
     const w = world(5);
     const { envelope } = issueRecord(w.doctor, w.patient.publicKey, M, w.random);
-    const aadWrap = new Uint8Array([...utf8ToBytes('medchain-sim/healthchain/wrap/envelope/v1'), ...envelope.digest]);
-    const aadEnv = new Uint8Array([...utf8ToBytes('medchain-sim/healthchain/envelope/v1'), ...envelope.digest]);
-    const k = unwrapKey(w.patient.secretKey, envelope.wrappedKey, aadWrap)!;
-    const rec = decodeSignedRecord(aeadOpen(k, envelope.ciphertext, aadEnv)!);
-    const reseal = (r: typeof rec) => ({ ...envelope, ciphertext: aeadSeal(k, encodeSignedRecord(r), aadEnv, w.random) });
+    const k = unwrapKey(envelope.wrappedKey, x25519KeyPairFromEd25519(w.patient.secretKey), envelopeWrapContext(envelope.digest));
+    const rec = decodeSignedRecord(decryptRecord(envelope.ciphertext, k, envelopeContext(envelope.digest)));
+    const reseal = (r: typeof rec) => ({ ...envelope, ciphertext: encryptRecord(encodeSignedRecord(r), k, envelopeContext(envelope.digest), w.random) });
     expect(code(() => storeRecord(w.patient, reseal({ ...rec, M: utf8ToBytes('Dx: healthy') }), w.store, w.random))).toBe('hash-mismatch');
     expect(code(() => storeRecord(w.patient, reseal({ ...rec, hM: sha256(utf8ToBytes('x')) }), w.store, w.random))).toBe('bad-signature');
     expect(code(() => storeRecord(w.patient, reseal({ ...rec, signature: flipBit(rec.signature, 3) }), w.store, w.random))).toBe('bad-signature');
