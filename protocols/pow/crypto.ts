@@ -10,9 +10,7 @@
 import { createHash } from 'node:crypto';
 import { doubleSha256 as dsha, sha256 as sha } from '../crypto/hash.ts';
 import { merkleRoot as root, merkleProof as proof, verifyMerkleProof as verifyProof } from '../crypto/merkle.ts';
-// TODO(pow): switch to protocols/crypto/ed25519.ts (native fast path) when it lands.
-import { ed25519 } from '@noble/curves/ed25519.js';
-const edVerify = (sig: Uint8Array, msg: Uint8Array, pk: Uint8Array) => ed25519.verify(sig, msg, pk);
+import { verify as edVerify } from '../crypto/ed25519.ts';
 
 export const sha256 = sha;
 export const doubleSha256 = dsha;

@@ -22,7 +22,7 @@ export function medianP90(values: number[]): { median: number; p90: number } | n
 export interface PowMetrics {
   /** Height of the best honest tip. */
   height: number;
-  /** Blocks mined by anyone, and how many are not on the best honest chain. */
+  /** Blocks mined by honest miners, and how many of them are not on the best honest chain. */
   blocksMined: number;
   staleBlocks: number;
   staleRate: number;
@@ -73,8 +73,12 @@ export function powMetrics(world: PowWorld, nodes: PowNode[], honest: readonly N
       }
     }
   }
-  const mined = world.minedBy.size;
-  const stale = mined - tip.height;
+  // Stale rate over honest miners' blocks (an attacker's withheld blocks are not "stale").
+  let mined = 0;
+  for (const m of world.minedBy.values()) if (honestSet.has(m)) mined++;
+  let onChain = 0;
+  for (const [m, c] of byMiner) if (honestSet.has(m)) onChain += c;
+  const stale = mined - onChain;
   const minerShare: Record<number, number> = {};
   for (const [m, c] of byMiner) if (!honestSet.has(m) && m >= 0) minerShare[m] = c / Math.max(1, tip.height);
   return {

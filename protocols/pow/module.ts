@@ -19,7 +19,7 @@ import { PowNode } from './node.ts';
 import { makeTx } from './tx.ts';
 import { makeSubmitter, Workload, type WorkloadOptions } from './workload.ts';
 import { PowWorld, type PowMessage, type PowOptions } from './world.ts';
-import { ed25519 } from '@noble/curves/ed25519.js';
+import { publicKeyFromSecret, sign as edSign } from '../crypto/ed25519.ts';
 import { seededRandom } from '../crypto/random.ts';
 
 const rate = (what: string) => z.number().min(0).default(0).describe(`${what}, events per second of virtual time (whole network, Poisson). Default 0.`);
@@ -193,7 +193,7 @@ interface AttackKeys {
 function attackerKeys(seed: number): AttackKeys {
   const r = seededRandom(String(seed), 'pow/attack/keys');
   const secret = r(32);
-  return { pay: { secret, key: ed25519.getPublicKey(secret) }, merchant: ed25519.getPublicKey(r(32)), back: ed25519.getPublicKey(r(32)) };
+  return { pay: { secret, key: publicKeyFromSecret(secret) }, merchant: publicKeyFromSecret(r(32)), back: publicKeyFromSecret(r(32)) };
 }
 
 export interface DoubleSpendOutcome {
@@ -227,7 +227,7 @@ function installDoubleSpend(
   const coin = { txid: alloc.txid, index: coinIndex };
   const value = alloc.outputs[coinIndex].value;
   const fee = 10_000;
-  const sign = (_i: number, msg: Uint8Array) => ed25519.sign(msg, keys.pay.secret);
+  const sign = (_i: number, msg: Uint8Array) => edSign(msg, keys.pay.secret);
   const payment = makeTx({ kind: 'transfer', inputs: [coin], outputs: [{ value: value - fee, owner: keys.merchant }] }, sign);
   const conflict = makeTx({ kind: 'transfer', inputs: [coin], outputs: [{ value: value - fee, owner: keys.back }] }, sign);
   const outcome: DoubleSpendOutcome = { result: 'pending', paymentTxid: payment.txid, conflictTxid: conflict.txid, acceptedUs: -1, decidedUs: -1 };

@@ -23,7 +23,7 @@ import type { NodeContext, NodeId, ProtocolNode, TimerHandle } from '../../sim/t
 import { computeMerkleRoot as computeRoot, mineNonce, type Block } from './block.ts';
 import { applyTx, forkPoint, TxRejected, type BlockEntry } from './chain.ts';
 import { seededRandom } from '../crypto/random.ts';
-import { ed25519 } from '@noble/curves/ed25519.js';
+import { publicKeyFromSecret, sign as edSign } from '../crypto/ed25519.ts';
 import { makeTx, type Tx } from './tx.ts';
 import { INV_BYTES, MSG_HEADER_BYTES, type PowMessage, type PowWorld } from './world.ts';
 
@@ -288,7 +288,7 @@ export class PowNode implements ProtocolNode<PowMessage> {
 
   /** This miner's payout key (Ed25519, from its seeded key stream). */
   protected payoutKey(ctx: Ctx): Uint8Array {
-    if (!this.minerKey) this.minerKey = ed25519.getPublicKey(seededRandom(ctx.seedFor('miner-key'), 'miner-key')(32));
+    if (!this.minerKey) this.minerKey = publicKeyFromSecret(seededRandom(ctx.seedFor('miner-key'), 'miner-key')(32));
     return this.minerKey;
   }
 

@@ -14,10 +14,10 @@
  * is a random 80-byte stand-in of the size of an X25519+XChaCha20-Poly1305 wrap, and a fetch is
  * the store's authorisation decision against this chain (`ChainLedger`), not a ciphertext transfer.
  */
-import { ed25519 } from '@noble/curves/ed25519.js';
+import { publicKeyFromSecret, sign } from '../crypto/ed25519.ts';
 import type { Simulation } from '../../sim/kernel.ts';
 import type { Rng } from '../../sim/rng.ts';
-import { createAccessPayload, createStoragePayload } from '../records/payloads.ts';
+import { accessSigningMessage, canonicalPermissions, storageSigningMessage, type AccessPayload, type StoragePayload } from '../records/payloads.ts';
 import { seededRandom, type RandomSource } from '../crypto/random.ts';
 import { ChainLedger, outpointKey } from './chain.ts';
 import { sha256, toHex } from './crypto.ts';
@@ -91,11 +91,11 @@ export class Workload {
     const n = Math.max(options.doctors + options.patients, options.transferRate > 0 ? 2 : 0);
     for (let i = 0; i < n; i++) {
       const secret = this.random(32);
-      this.wallets.push(new Wallet(secret, ed25519.getPublicKey(secret)));
+      this.wallets.push(new Wallet(secret, publicKeyFromSecret(secret)));
     }
     for (let i = 0; i < options.thirdParties; i++) {
       const secret = this.random(32);
-      this.thirdPartyKeys.push({ secret, key: ed25519.getPublicKey(secret) });
+      this.thirdPartyKeys.push({ secret, key: publicKeyFromSecret(secret) });
     }
   }
 
@@ -160,19 +160,20 @@ export class Workload {
     const o = this.options;
     const rate = o.feeRateMin + rng.next() * (o.feeRateMax - o.feeRateMin);
     // Size is known only after building; estimate with a draft, then fix the fee.
-    const build = (fee: number) => {
+    const build = (fee: number, signed: boolean) => {
       const spend = coin.value - fee;
       const outputs: TxOutput[] = [];
       if (payTo) {
         const amount = Math.floor(spend / 2);
         outputs.push({ value: amount, owner: payTo.key }, { value: spend - amount, owner: w.key });
       } else outputs.push({ value: spend, owner: w.key });
-      return makeTx({ ...fields, inputs: [{ txid: coin.txid, index: coin.index }], outputs }, (_i, msg) => ed25519.sign(msg, w.secret));
+      return makeTx({ ...fields, inputs: [{ txid: coin.txid, index: coin.index }], outputs }, signed ? (_i, msg) => sign(msg, w.secret) : undefined);
     };
-    const draft = build(0);
+    // Signatures have a fixed length, so an unsigned draft has the final size.
+    const draft = build(0, false);
     const fee = Math.ceil(rate * draft.size);
     if (fee >= coin.value) return undefined;
-    const tx = build(fee);
+    const tx = build(fee, true);
     const changeIndex = payTo ? 1 : 0;
     w.coins.push({ txid: tx.txid, index: changeIndex, value: tx.outputs[changeIndex].value });
     if (payTo?.wallet) payTo.wallet.coins.push({ txid: tx.txid, index: 0, value: tx.outputs[0].value });
@@ -185,7 +186,10 @@ export class Workload {
     const doctor = this.wallets[rng.int(o.doctors)];
     const patient = o.doctors + rng.int(o.patients);
     const record = this.random(64); // the plaintext record M (stand-in bytes)
-    const payload = createStoragePayload({ digest: this.random(32), hM: sha256(record), location: '' }, doctor.secret);
+    const digest = this.random(32);
+    const hM = sha256(record);
+    // Seed 000 Alg. 2: the doctor signs (Digest, H(M)).
+    const payload: StoragePayload = { digest, hM, location: '', issuerKey: doctor.key, signature: sign(storageSigningMessage(digest, hM), doctor.secret) };
     const r = this.pay(rng, world, doctor, { kind: 'storage', storage: payload });
     if (!r) return;
     world.submissions.set(r.tx.txid, { submittedUs: -1, kind: 'storage' });
@@ -199,10 +203,7 @@ export class Workload {
     if (this.records.length === 0 || this.thirdPartyKeys.length === 0) return;
     const rec = this.records[rng.int(this.records.length)];
     const grantee = this.thirdPartyKeys[rng.int(this.thirdPartyKeys.length)];
-    const payload = createAccessPayload(
-      { uri: rec.uri, permissions: ['read'], granteeKey: grantee.key, expiration: nowUs + this.options.grantLifetimeUs, wrappedKey: this.random(80) },
-      rec.ownerSecret,
-    );
+    const payload = signAccess({ uri: rec.uri, permissions: ['read'], granteeKey: grantee.key, expiration: nowUs + this.options.grantLifetimeUs, wrappedKey: this.random(80) }, rec.ownerSecret);
     const r = this.pay(rng, world, this.wallets[rec.patient], { kind: 'access', access: payload });
     if (!r) return;
     rec.grants.push(grantee.key);
@@ -215,7 +216,7 @@ export class Workload {
     if (withGrants.length === 0) return;
     const rec = withGrants[rng.int(withGrants.length)];
     const grantee = rec.grants.splice(rng.int(rec.grants.length), 1)[0];
-    const payload = createAccessPayload({ uri: rec.uri, permissions: [], granteeKey: grantee, expiration: 0, wrappedKey: new Uint8Array(0) }, rec.ownerSecret);
+    const payload = signAccess({ uri: rec.uri, permissions: [], granteeKey: grantee, expiration: 0, wrappedKey: new Uint8Array(0) }, rec.ownerSecret);
     const r = this.pay(rng, world, this.wallets[rec.patient], { kind: 'access', access: payload });
     if (!r) return;
     world.submissions.set(r.tx.txid, { submittedUs: -1, kind: 'revoke' });
@@ -262,4 +263,13 @@ export function makeSubmitter(sim: Simulation<PowMessage>, world: PowWorld, node
       if (!sim.isCrashed(home)) nodes[home].submitTx(sim.context(home) as any, tx);
     }
   };
+}
+
+/**
+ * An access payload signed by the record owner (seed 000 Alg. 4), with the same message as
+ * `createAccessPayload` of records/payloads.ts but the native Ed25519 signer (10× faster).
+ */
+export function signAccess(body: Omit<AccessPayload, 'grantorKey' | 'grantorSignature' | 'permissions'> & { permissions: string[] }, ownerSecret: Uint8Array): AccessPayload {
+  const b = { ...body, permissions: canonicalPermissions(body.permissions) };
+  return { ...b, grantorKey: publicKeyFromSecret(ownerSecret), grantorSignature: sign(accessSigningMessage(b), ownerSecret) };
 }
