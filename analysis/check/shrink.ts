@@ -5,7 +5,7 @@
  * Starting from the concrete scenario of the failing seed, the shrinker repeatedly tries, in
  * this order, and keeps the first candidate that still fails with the same kind of violation:
  *   1. cut the duration to just after the violation (then halve it);
- *   2. drop one partition, clog or crash;
+ *   2. drop one partition, clog or crash; set message loss and duplication to zero;
  *   3. lower each number the suite lists under `shrink:` (to its minimum, then halfway);
  *   4. lower `network.nodes` when the suite lists it.
  * It stops when no candidate fails or the run budget is spent. The result is a plain scenario
@@ -39,7 +39,9 @@ const listLength = (raw: Record<string, unknown>, path: string) => ((getPath(raw
 
 /** A size measure: fewer faults, fewer nodes and a shorter run are all smaller. */
 export function scenarioSize(raw: Record<string, unknown>): number {
-  const faults = listLength(raw, 'network.partitions') + listLength(raw, 'network.clogs') + listLength(raw, 'faults.crashes');
+  const faults =
+    listLength(raw, 'network.partitions') + listLength(raw, 'network.clogs') + listLength(raw, 'faults.crashes') +
+    (Number(getPath(raw, 'network.loss') ?? 0) > 0 ? 1 : 0) + (Number(getPath(raw, 'network.duplication') ?? 0) > 0 ? 1 : 0);
   return faults + Number(getPath(raw, 'network.nodes') ?? 0) + parseDuration(String(getPath(raw, 'duration'))) / 1e6;
 }
 
@@ -62,7 +64,12 @@ export function shrinkFailure(suite: Suite, failure: CheckOutcome, options: { ma
     } catch {
       return false; // e.g. a crash scheduled for a node that no longer exists
     }
-    const { result } = runScenario(scenario, PROTOCOLS, seed);
+    let result;
+    try {
+      result = runScenario(scenario, PROTOCOLS, seed).result;
+    } catch {
+      return false; // e.g. fewer nodes than the protocol needs
+    }
     const v = result.violation;
     if (v && v.kind === failure.status) {
       last = { status: v.kind, invariant: v.invariant, traceHash: result.traceHash };
@@ -85,6 +92,9 @@ export function shrinkFailure(suite: Suite, failure: CheckOutcome, options: { ma
     for (const path of ['network.partitions', 'network.clogs', 'faults.crashes']) {
       const n = listLength(raw, path);
       for (let i = 0; i < n; i++) yield variant((r) => (getPath(r, path) as unknown[]).splice(i, 1));
+    }
+    for (const path of ['network.loss', 'network.duplication']) {
+      if (Number(getPath(raw, path) ?? 0) > 0) yield variant((r) => setPath(r, path, 0));
     }
     for (const { path, min } of suite.shrink) {
       const v = Number(getPath(raw, path));

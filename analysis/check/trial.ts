@@ -9,7 +9,7 @@
 import { PROTOCOLS, protocolSchemas } from '../../protocols/registry.ts';
 import type { TraceEntry } from '../../sim/trace.ts';
 import { runScenario } from '../../sim/runner.ts';
-import { loadScenario, validateScenario } from '../../sim/scenario/index.ts';
+import { loadScenario, setPath, validateScenario } from '../../sim/scenario/index.ts';
 import type { Scenario } from '../../sim/scenario/schema.ts';
 import type { TrialTask } from '../trial.ts';
 import { applyFaultDraws } from './draws.ts';
@@ -41,17 +41,20 @@ export interface CheckOutcome {
 
 /** Builds the concrete scenario of (suite, seed, mutant): base + fixed overrides + mutant + draws. */
 export function checkScenario(suite: Suite, seed: number, mutant?: string): { raw: Record<string, unknown>; scenario: Scenario; drawn: Record<string, unknown> } {
-  const overrides: Record<string, unknown> = { ...suite.set };
+  let pinned: Record<string, unknown> = {};
   if (mutant !== undefined) {
     const m = suite.mutants[mutant];
     if (!m) throw new Error(`suite ${suite.suite} has no mutant "${mutant}" (has: ${Object.keys(suite.mutants).join(', ') || 'none'})`);
-    Object.assign(overrides, m.set);
+    pinned = m.set;
   }
   const registry = protocolSchemas();
-  const loaded = loadScenario(suite.scenarioFile, { registry, overrides, overrideSource: `${suite.file} (set)` });
+  const loaded = loadScenario(suite.scenarioFile, { registry, overrides: suite.set, overrideSource: `${suite.file} (set)` });
   const raw = structuredClone(loaded.raw);
   raw.seed = seed;
   const drawn = applyFaultDraws(raw, suite.faults, seed);
+  // A mutant's settings are applied after the draws: they pin what the mutant needs (e.g. a
+  // colluding cartel) while the seed still varies everything else (partitions, clogs, timing).
+  for (const path of Object.keys(pinned).sort()) setPath(raw, path, structuredClone(pinned[path]));
   const scenario = validateScenario(raw, registry, { file: `${suite.file} (seed ${seed} draws)` }) as Scenario;
   return { raw, scenario, drawn };
 }
