@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildSimulation } from '../../sim/runner.ts';
-import { buildScenarioSchema, type ScenarioInput } from '../../sim/scenario/schema.ts';
+import { buildScenarioSchema } from '../../sim/scenario/schema.ts';
 import type { BlockEntry } from '../../protocols/pow/chain.ts';
 import { powModule, powSchema, type PowRun } from '../../protocols/pow/module.ts';
 import { doubleSpendFullNetwork } from '../../protocols/pow/race.ts';
@@ -8,7 +8,8 @@ import { blockOn, mustAccept } from './helpers.ts';
 
 const schema = buildScenarioSchema({ pow: powSchema });
 
-function run(input: Partial<ScenarioInput> & { protocol: Record<string, unknown> }, seed = 1, before?: (r: PowRun, sim: any) => void) {
+/** Test scenario: `input` overrides the defaults below (loosely typed: the schema validates). */
+function run(input: { duration?: string; network?: unknown; protocol: Record<string, unknown> }, seed = 1, before?: (r: PowRun, sim: any) => void) {
   const scenario = schema.parse({
     name: 'pow-test',
     seed,
