@@ -51,6 +51,8 @@ export interface ChartOptions {
   height?: number;
   /** Independent x scales per panel. */
   independentX?: boolean;
+  /** Independent y scales (and axes) per panel, for panels of different metrics. */
+  independentY?: boolean;
   /** Colour by series name (default) or by `group` (then the legend title is `groupTitle`). */
   colorBy?: 'series' | 'group';
   groupTitle?: string;
@@ -100,7 +102,7 @@ export function lineChartSpec(options: ChartOptions, data: { url: string } | { v
       ...base,
       facet: { column: { field: 'panel', type: 'nominal', title: options.panelTitle ?? null, sort: null } },
       spec: inner,
-      resolve: { scale: { x: options.independentX ? 'independent' : 'shared' } },
+      resolve: { scale: { x: options.independentX ? 'independent' : 'shared', y: options.independentY ? 'independent' : 'shared' } },
     } as unknown as TopLevelSpec;
   }
   return { ...base, ...inner } as unknown as TopLevelSpec;

@@ -31,7 +31,7 @@ export const powPropagationFigure: Figure = {
       if (typeof r.t90Ms === 'number') chartRows.push({ panel: 'delay to 50 % / 90 % of nodes (ms)', series: `${nodes} nodes, t90`, style: 'line', x, y: r.t90Ms });
       if (typeof r.staleRate === 'number') chartRows.push({ panel: 'stale-block rate', series: `${nodes} nodes, stale rate`, style: 'line', x, y: r.staleRate });
     }
-    const charts = chartRows.length ? [await writeChart(ctx.dir, 'pow-propagation', { title: 'PoW propagation vs block size', xTitle: 'block size (kB)', yTitle: 'value (see panel)', panelTitle: 'metric', width: 300, height: 240 }, chartRows)] : [];
+    const charts = chartRows.length ? [await writeChart(ctx.dir, 'pow-propagation', { title: 'PoW propagation vs block size', xTitle: 'block size (kB)', yTitle: 'value (unit in the panel title)', panelTitle: 'metric', independentY: true, width: 300, height: 240 }, chartRows)] : [];
     return { rows, columns, charts, notes: [] };
   },
 };
