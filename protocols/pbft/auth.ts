@@ -54,7 +54,7 @@ const K256 = Int32Array.from([
 const IV256 = Int32Array.from([0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19]);
 const W = new Int32Array(64);
 
-/** out[0..8) = compress(state[so..so+8), block words[0..16)). `out` may alias `state` only when so = 0 and out === state. */
+/** out[0..8) = SHA-256 compression of state[so..so+8) with block words[0..16) (FIPS 180-4 §6.2.2). */
 function compress(state: Int32Array, so: number, block: Int32Array, out: Int32Array): void {
   for (let t = 0; t < 16; t++) W[t] = block[t];
   for (let t = 16; t < 64; t++) {
@@ -146,14 +146,23 @@ export function headerBytes(header: Int32Array): Uint8Array {
   return out;
 }
 
+/**
+ * Parsed digests, memoised (a pure function of the string: the same batch digest is parsed for
+ * each of the ~2k² votes of a block). Cleared wholesale when it grows large.
+ */
+const WORDS = new Map<string, Int32Array>();
+
 /** Writes the 8 words of a 64-hex-digit digest into `out[off..off+8)`. Returns false if malformed. */
 export function digestWords(hex: string, out: Int32Array, off: number): boolean {
-  if (typeof hex !== 'string' || hex.length !== 64) return false;
-  for (let i = 0; i < 8; i++) {
-    const w = parseInt(hex.slice(i * 8, i * 8 + 8), 16);
-    if (Number.isNaN(w)) return false;
-    out[off + i] = w | 0;
+  let w = WORDS.get(hex);
+  if (!w) {
+    if (typeof hex !== 'string' || hex.length !== 64 || !/^[0-9a-f]{64}$/.test(hex)) return false;
+    w = new Int32Array(8);
+    for (let i = 0; i < 8; i++) w[i] = parseInt(hex.slice(i * 8, i * 8 + 8), 16) | 0;
+    if (WORDS.size > 50_000) WORDS.clear();
+    WORDS.set(hex, w);
   }
+  for (let i = 0; i < 8; i++) out[off + i] = w[i];
   return true;
 }
 

@@ -217,6 +217,21 @@ export function requestDigest(client: NodeId, timestamp: number, op: Operation):
   return sha256Hex(`req|${client}|${timestamp}|${opText(op)}`);
 }
 
+/**
+ * Memo of `requestDigest` for a request object's own fields. Messages are immutable once sent
+ * (adversaries build new objects), and the digest is a pure function of those fields, so every
+ * replica that checks `opDigest` against the operation gets the same answer it would compute
+ * itself; the memo only saves k − 1 recomputations of one SHA-256 per request. The MAC check,
+ * which differs per receiver, is never shared.
+ */
+const REQUEST_DIGESTS = new WeakMap<object, string>();
+
+export function requestDigestOf(r: { client: NodeId; timestamp: number; op: Operation }): string {
+  let d = REQUEST_DIGESTS.get(r);
+  if (d === undefined) REQUEST_DIGESTS.set(r, (d = requestDigest(r.client, r.timestamp, r.op)));
+  return d;
+}
+
 /** Digest of a batch: SHA-256 over its requests' digests in order (the null request: empty batch). */
 export function batchDigest(requests: readonly RequestMsg[]): string {
   let s = 'batch';

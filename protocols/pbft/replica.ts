@@ -60,6 +60,7 @@ import {
   type ReplyMsg,
   replySize,
   requestDigest,
+  requestDigestOf,
   type RequestMsg,
   type StatusMsg,
   traceDigest,
@@ -431,7 +432,7 @@ export class PbftReplica implements ProtocolNode<PbftMessage> {
       reject(ctx, 'epoch');
       return false;
     }
-    if (requestDigest(r.client, r.timestamp, r.op) !== r.opDigest) {
+    if (requestDigestOf(r) !== r.opDigest) {
       reject(ctx, 'digest');
       return false;
     }
