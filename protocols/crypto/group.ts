@@ -11,7 +11,7 @@
  *
  * What this module provides, each following a named standard:
  *
- * - Scalar encoding: 32-byte little-endian integers in [0, ℓ) (RFC 9496 §4.4 / RFC 8032 style).
+ * - Scalar encoding: 32-byte little-endian integers in [0, ℓ) (RFC 9496 §4 / RFC 8032 style).
  *   Decoding is strict: any value ≥ ℓ (e.g. s + ℓ) and any length ≠ 32 is rejected.
  * - Point encoding: RFC 9496 §4.3.1 (decode) / §4.3.2 (encode), through @noble/curves, which
  *   rejects non-canonical field encodings, negative `s` and non-square cases.
@@ -24,8 +24,8 @@
  *   as a 4-byte big-endian integer, so ("ab","c") and ("a","bc") hash differently. A distinct
  *   domain-separation tag (DST) names every use.
  * - `mulPublic`: a variable-time multi-scalar multiplication Σ k_j·P_j (Straus' interleaved
- *   method with width-w NAF digits, Hankerson–Menezes–Vanstone "Guide to ECC" Alg. 3.51 and
- *   3.77) on extended twisted-Edwards coordinates (Hisil–Wong–Carter–Dawson 2008, formulas
+ *   method, "interleaving with NAFs", with width-w NAF digits: Hankerson–Menezes–Vanstone,
+ *   *Guide to Elliptic Curve Cryptography* §3.3) on extended twisted-Edwards coordinates (Hisil–Wong–Carter–Dawson 2008, formulas
  *   dbl-2008-hwcd and add-2008-hwcd-3 for a = −1), with a fast reduction for p = 2^255 − 19.
  *   It exists for speed: verification of an n-member ring signature needs 2n double-scalar
  *   products. **Only for public scalars and points** (verification, and the public decoy
@@ -52,7 +52,7 @@ export const ORDER: bigint = ristretto255.Point.Fn.ORDER;
 export const SCALAR_BYTES = 32;
 /** Encoded point length in bytes. */
 export const POINT_BYTES = 32;
-/** The generator G (RFC 9496 §4.4 "ristretto255 generator"). */
+/** The generator G (the ristretto255 generator of RFC 9496 §4). */
 export const G: Point = ristretto255.Point.BASE;
 /** The identity element. */
 export const IDENTITY: Point = ristretto255.Point.ZERO;

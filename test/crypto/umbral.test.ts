@@ -29,6 +29,7 @@ import {
 } from '../../protocols/crypto/umbral.ts';
 import type { CFrag, Capsule, DelegationKeys, KFrag, UmbralErrorCode } from '../../protocols/crypto/umbral.ts';
 import { seededRandom } from '../../protocols/crypto/random.ts';
+import { benchPre, benchRing } from '../../protocols/crypto/bench-ring-pre.ts';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 const text = (s: string) => new TextEncoder().encode(s);
@@ -288,5 +289,19 @@ describe('Umbral threshold re-encryption', () => {
       }),
       { numRuns: 8, seed: 31337 },
     );
+  });
+});
+
+describe('benchmark helpers (smoke)', () => {
+  it('benchRing and benchPre return positive medians', () => {
+    const ring = benchRing([1, 3], 1);
+    expect(ring.map((r) => r.size)).toEqual([1, 3]);
+    for (const r of ring) expect(Math.min(r.signMs, r.verifyMs, r.signCpuMs, r.verifyCpuMs)).toBeGreaterThanOrEqual(0);
+    const pre = benchPre(1, { threshold: 1, shares: 2, plaintextBytes: 64 });
+    expect(pre.encryptMs).toBeGreaterThan(0);
+    expect(pre.reencryptMs).toBeGreaterThan(0);
+    expect(pre.decryptMs).toBeGreaterThan(0);
+    expect(() => benchRing([0], 1)).toThrow(RangeError);
+    expect(() => benchPre(0)).toThrow(RangeError);
   });
 });
