@@ -1,0 +1,315 @@
+/**
+ * The `dpos` protocol module: seed 003's alliance chain (Feng Tao et al., 2020) — ranked medical
+ * institutions elect delegates by stake-weighted vote (DPoS, after BitShares/EOS) and the
+ * delegates order blocks of record hashes, access events and ballots with PBFT (Castro & Liskov,
+ * OSDI'99 / TOCS'02, protocols/pbft); the committee changes every epoch through a PBFT
+ * `reconfigure` that every delegate checks against the tally of the committed ballots.
+ *
+ * Node layout: delegate nodes 0 … C − 1 (one per candidate institution, in candidate id order),
+ * then institution nodes C … C + I − 1 (institution i is node C + i); further nodes idle.
+ * Byzantine delegates (the cartel's candidates and `byzantineCandidates` extra ones) run the PBFT
+ * adversary named by `cartel.behaviour` / `byzantineBehaviour`.
+ */
+import { z } from 'zod';
+import type { RunResult, Simulation } from '../../sim/kernel.ts';
+import type { ProtocolModule } from '../../sim/protocol.ts';
+import { fraction, integer } from '../../sim/scenario/schema.ts';
+import type { Scenario } from '../../sim/scenario/schema.ts';
+import type { NodeId, ProtocolNode } from '../../sim/types.ts';
+import { duration, size } from '../../sim/units.ts';
+import {
+  BadAuthReplica, Cartel, CartelReplica, DoubleVotingReplica, EquivocatingPrimary, SilentReplica, WithholdingReplica,
+} from '../pbft/adversaries/index.ts';
+import { KeyRing } from '../pbft/auth.ts';
+import { makeCheckers } from '../pbft/checkers.ts';
+import type { PbftMessage } from '../pbft/messages.ts';
+import type { Committee, PbftOptions, ReplicaHooks } from '../pbft/replica.ts';
+import { PbftReplica } from '../pbft/replica.ts';
+import { CommitteeMatchesTallyChecker } from './checker.ts';
+import type { ElectionOptions } from './election.ts';
+import { faultBound, runElection } from './election.ts';
+import type { PopulationSpec, Tier, TierSpec } from './institutions.ts';
+import { buildPopulation, cartelShares, DEFAULT_TIERS, TIERS } from './institutions.ts';
+import { DposLedger, makeLayout } from './ledger.ts';
+import type { DposMessage, DposWorld, PbftStackFactory } from './node.ts';
+import { DelegateNode, InstitutionNode } from './node.ts';
+
+const stakeSchema = z
+  .discriminatedUnion('kind', [
+    z.strictObject({ kind: z.literal('fixed').describe('Every member holds the same stake.'), value: integer({ min: 1 }).describe('Stake tokens (integer ≥ 1).') }),
+    z.strictObject({
+      kind: z.literal('uniform').describe('Uniform integer stake.'),
+      min: integer({ min: 1 }).describe('Smallest stake, tokens.'),
+      max: integer({ min: 1 }).describe('Largest stake, tokens.'),
+    }),
+    z.strictObject({
+      kind: z.literal('lognormal').describe('Log-normal stake, rounded, at least 1.'),
+      median: z.number().positive().describe('Median stake, tokens.'),
+      sigma: z.number().min(0).describe('σ of the underlying normal (unitless).'),
+    }),
+  ])
+  .describe('Stake distribution of the tier (tokens).');
+
+const tierSchema = (t: Tier) => {
+  const d = DEFAULT_TIERS[t];
+  return z
+    .strictObject({
+      weight: integer({ min: 0 }).default(d.weight).describe(`Vote weight: a ballot counts stake × weight (integer ≥ 0). Default ${d.weight}.`),
+      share: z.number().min(0).default(d.share).describe(`Share of the institutions in this tier (fraction; shares are normalised). Default ${d.share}.`),
+      stake: stakeSchema.default(d.stake).describe('Stake distribution of the tier (tokens).'),
+      candidateShare: fraction().default(d.candidateShare).describe(`Fraction of the tier (richest first) standing as delegate candidates. Default ${d.candidateShare}.`),
+      trust: z.number().min(0).default(d.trust).describe(`Honest voters' base preference for this tier's candidates (unitless score). Default ${d.trust}.`),
+    })
+    .prefault({})
+    .describe(`The ${t} tier.`);
+};
+
+const BEHAVIOURS = ['honest', 'silent', 'equivocate', 'double-vote', 'withhold', 'cartel', 'bad-auth'] as const;
+type Behaviour = (typeof BEHAVIOURS)[number];
+const behaviourSchema = (def: Behaviour) =>
+  z.enum(BEHAVIOURS).default(def).describe(`PBFT adversary a Byzantine delegate runs (protocols/pbft/adversaries): ${BEHAVIOURS.join(' | ')}; "cartel" = colluding equivocation split. Default ${def}.`);
+
+export const dposSchema = z
+  .strictObject({
+    name: z.literal('dpos'),
+    institutions: integer({ min: 4, max: 100_000 }).default(200).describe('Number of institutions (voters), each a client node. Default 200.'),
+    tiers: z
+      .strictObject(Object.fromEntries(TIERS.map((t) => [t, tierSchema(t)])) as Record<Tier, ReturnType<typeof tierSchema>>)
+      .prefault({})
+      .describe('Per-tier vote weight, share of institutions, stake, candidacy and trust.'),
+    committee: integer({ min: 1, max: 1000 }).default(19).describe('Committee size k (delegates); PBFT tolerates f = ⌊(k − 1)/3⌋. Default 19.'),
+    votesPerInstitution: integer({ min: 1 }).optional().describe('V: most candidates one ballot approves. Default: the committee size.'),
+    strategy: z.enum(['trust', 'stake', 'uniform']).default('trust').describe('Honest voting strategy (protocols/dpos/election.ts). Default trust.'),
+    trustNoise: z.number().min(0).default(1).describe('Per-voter random term added to tier trust (unitless). Default 1.'),
+    tieBreak: z.enum(['epoch-hash', 'lowest-id']).default('epoch-hash').describe('Rule for equal weighted votes. Default epoch-hash.'),
+    epochLength: duration({ positive: true }).prefault('10s').describe('Length of an epoch (µs after parsing); the reconfigure is submitted at each boundary. Default 10s.'),
+    epochs: integer({ min: 1 }).default(3).describe('Number of epochs (0 … epochs − 1); epochs − 1 reconfigurations. Default 3.'),
+    votingWindow: fraction().default(0.5).describe('Ballots are cast at a uniform time in this first fraction of each epoch. Default 0.5.'),
+    byzantineCandidates: integer({ min: 0 }).default(0).describe('Extra Byzantine candidates outside the cartel (uniform sample). Default 0.'),
+    byzantineBehaviour: behaviourSchema('silent'),
+    cartel: z
+      .strictObject({
+        institutions: integer({ min: 0 }).describe('Number of colluding institutions.'),
+        stakeShare: fraction().nullable().default(null).describe('Share the cartel holds after rescaling its stakes (of stake, or of voting power if basis = power); null = as drawn. Default null.'),
+        basis: z.enum(['stake', 'power']).default('stake').describe('What stakeShare is a share of: stake, or voting power (stake × weight). Default stake.'),
+        candidates: integer({ min: 0 }).describe('Cartel members standing as (Byzantine) candidates; the cartel pools all its votes on them.'),
+        tiers: z.array(z.enum(TIERS)).min(1).optional().describe('Tiers the cartel members come from. Default all.'),
+        behaviour: behaviourSchema('cartel'),
+      })
+      .optional()
+      .describe('A colluding cartel of institutions. Default none.'),
+    workload: z
+      .strictObject({
+        rate: z.number().min(0).default(0.5).describe('Record-hash/access operations per second per institution (Poisson). Default 0.5.'),
+        accessShare: fraction().default(0.3).describe('Fraction of operations that are access events. Default 0.3.'),
+        opSize: size().prefault('128B').describe('Bytes of each record-hash/access operation. Default 128B.'),
+        stop: duration().optional().describe('No new operations after this time (µs after parsing); omitted = until the end.'),
+      })
+      .prefault({})
+      .describe('Institutions submitting record hashes and access events.'),
+    pbft: z
+      .strictObject({
+        batchSize: integer({ min: 1 }).default(50).describe('Most requests per pre-prepare. Default 50.'),
+        batchTimeout: duration({ positive: true }).prefault('5ms').describe('Longest wait for a full batch (µs after parsing). Default 5ms.'),
+        checkpointInterval: integer({ min: 1 }).default(16).describe('K: sequence numbers between checkpoints; committees switch at multiples of K. Default 16.'),
+        watermarkWindow: integer({ min: 1 }).default(64).describe('L: sequence numbers above the low watermark; a multiple of K. Default 64.'),
+        viewChangeTimeout: duration({ positive: true }).prefault('1s').describe('T: view-change timer (µs after parsing). Default 1s.'),
+        fetchTimeout: duration({ positive: true }).prefault('200ms').describe('State-transfer retry timer (µs after parsing). Default 200ms.'),
+        retransmit: duration({ positive: true }).prefault('1s').describe('Clients\' first retransmission timeout, doubling (µs after parsing). Default 1s.'),
+        maxOutstanding: integer({ min: 1 }).default(1000).describe('Most requests in flight per client. Default 1000.'),
+      })
+      .prefault({})
+      .describe('PBFT options passed through to every delegate.'),
+    mutant: z.enum(['accept-any-reconfigure']).optional().describe('Deliberately broken honest delegates (checker tests): accept-any-reconfigure skips the tally check.'),
+    bogusReconfigure: z
+      .strictObject({ at: duration().describe('When institution 0 submits a reconfigure naming the cartel\'s (or the last candidates\') delegates (µs after parsing).') })
+      .optional()
+      .describe('Attack: an institution submits a committee change no tally supports; honest delegates must refuse it.'),
+    checkers: z
+      .strictObject({
+        liveness: z
+          .strictObject({
+            enabled: z.boolean().default(true).describe('Check liveness. Default true.'),
+            bound: duration({ positive: true }).prefault('15s').describe('Every request issued after gst is accepted within this (µs after parsing). Default 15s.'),
+            gst: duration().prefault('0s').describe('Global stabilisation time (µs after parsing). Default 0s.'),
+          })
+          .prefault({})
+          .describe('Liveness after stabilisation.'),
+      })
+      .prefault({})
+      .describe('Invariant checkers (PBFT agreement, validity, no-revert, total order, and committee-matches-tally are always on).'),
+  })
+  .describe('Seed 003 alliance chain: tiered institutions elect delegates (DPoS) who run PBFT; committee changes are PBFT reconfigurations checked against the tally.');
+
+export type DposConfig = z.output<typeof dposSchema>;
+
+class IdleNode implements ProtocolNode<DposMessage> {
+  onMessage(): void {}
+}
+
+/** Honest delegate whose tally check is switched off (mutant for checker tests). */
+class AcceptAnyReconfigureDelegate extends DelegateNode {
+  protected override authorize(): boolean {
+    return true;
+  }
+}
+
+export function populationSpecOf(cfg: DposConfig): PopulationSpec {
+  return {
+    institutions: cfg.institutions,
+    tiers: Object.fromEntries(TIERS.map((t) => [t, cfg.tiers[t] as TierSpec])) as Record<Tier, TierSpec>,
+    cartel: cfg.cartel ? { institutions: cfg.cartel.institutions, stakeShare: cfg.cartel.stakeShare, basis: cfg.cartel.basis, candidates: cfg.cartel.candidates, tiers: cfg.cartel.tiers } : undefined,
+    byzantineCandidates: cfg.byzantineCandidates,
+  };
+}
+
+export function electionOptionsOf(cfg: DposConfig): ElectionOptions {
+  return { committee: cfg.committee, votesPerInstitution: cfg.votesPerInstitution ?? cfg.committee, strategy: cfg.strategy, trustNoise: cfg.trustNoise, tieBreak: cfg.tieBreak };
+}
+
+export const dposModule: ProtocolModule<DposConfig, DposMessage> = {
+  name: 'dpos',
+  description: 'Seed 003 alliance chain: tiered institutions elect delegates by stake-weighted vote (DPoS); delegates run PBFT; committee changes checked against the tally',
+  schema: dposSchema,
+  build(scenario: Scenario<DposConfig>, seed: number) {
+    const cfg = scenario.protocol;
+    const pop = buildPopulation(populationSpecOf(cfg), seed);
+    const C = pop.candidates.length;
+    const needed = C + cfg.institutions;
+    if (cfg.committee > C) throw new Error(`dpos: committee ${cfg.committee} > ${C} candidates (raise tiers.*.candidateShare)`);
+    if (scenario.network.nodes < needed) throw new Error(`dpos: network.nodes is ${scenario.network.nodes}, but ${C} candidate delegates + ${cfg.institutions} institutions need ${needed}`);
+    if (cfg.pbft.watermarkWindow % cfg.pbft.checkpointInterval !== 0) throw new Error('dpos: pbft.watermarkWindow must be a multiple of pbft.checkpointInterval');
+    const layout = makeLayout(pop);
+    const keys = KeyRing.fromSeed(seed);
+    const election = electionOptionsOf(cfg);
+    const genesisElection = runElection(pop, 0, seed, election);
+    const genesis: Committee = { members: genesisElection.committee.map((c) => layout.delegateNode(c)), epoch: 0, startView: 0 };
+    const pbft: PbftOptions = {
+      batchSize: cfg.pbft.batchSize,
+      batchTimeoutUs: cfg.pbft.batchTimeout,
+      checkpointInterval: cfg.pbft.checkpointInterval,
+      watermarkWindow: cfg.pbft.watermarkWindow,
+      viewChangeTimeoutUs: cfg.pbft.viewChangeTimeout,
+      fetchTimeoutUs: cfg.pbft.fetchTimeout,
+      cpu: { macUs: 0, signUs: 0, verifyUs: 0 },
+    };
+    const ledgerOptions = { committee: cfg.committee, votesPerInstitution: election.votesPerInstitution, tieBreak: cfg.tieBreak, checkpointInterval: cfg.pbft.checkpointInterval };
+    const world: DposWorld = {
+      pop, layout, keys, seed, election, ledger: ledgerOptions, pbft,
+      client: { maxOutstanding: cfg.pbft.maxOutstanding, retransmitUs: cfg.pbft.retransmit },
+      genesis,
+      epochLengthUs: cfg.epochLength,
+      epochs: cfg.epochs,
+      votingWindow: cfg.votingWindow,
+      workloadRate: cfg.workload.rate,
+      accessShare: cfg.workload.accessShare,
+      opBytes: cfg.workload.opSize,
+      stopUs: cfg.workload.stop ?? scenario.duration,
+      nodeCount: needed,
+    };
+
+    // Byzantine delegates and their PBFT behaviour.
+    const behaviourOf = new Map<NodeId, Behaviour>();
+    for (const c of pop.byzantine) behaviourOf.set(layout.delegateNode(c), pop.institutions[c].cartel ? cfg.cartel!.behaviour : cfg.byzantineBehaviour);
+    const byzantine = new Set<NodeId>(behaviourOf.keys());
+    const cartel = new Cartel(new Set([...behaviourOf].filter(([, b]) => b === 'cartel').map(([id]) => id)));
+    const stackFor = (id: NodeId): PbftStackFactory => (identity, committee, hooks: ReplicaHooks) => {
+      const replica = new PbftReplica(identity, committee, keys, pbft, hooks);
+      const b = behaviourOf.get(id) ?? 'honest';
+      const node: ProtocolNode<PbftMessage> =
+        b === 'silent' ? new SilentReplica(replica, keys, 0)
+        : b === 'equivocate' ? new EquivocatingPrimary(replica, keys)
+        : b === 'double-vote' ? new DoubleVotingReplica(replica, keys)
+        : b === 'withhold' ? new WithholdingReplica(replica, keys, 'both')
+        : b === 'cartel' ? new CartelReplica(replica, keys, cartel)
+        : b === 'bad-auth' ? new BadAuthReplica(replica, keys, 1, 0.2)
+        : replica;
+      return { replica, node };
+    };
+
+    const live = cfg.checkers.liveness;
+    const pbftCheckers = makeCheckers(byzantine, live.enabled ? { boundUs: live.bound, gstUs: live.gst } : undefined);
+    const tallyChecker = new CommitteeMatchesTallyChecker(new DposLedger(pop, layout, keys, ledgerOptions, genesis.members), byzantine);
+    const delegates: DelegateNode[] = [];
+    const institutions: InstitutionNode[] = [];
+
+    return {
+      observers: [...pbftCheckers.all, tallyChecker],
+      createNode(id: NodeId): ProtocolNode<DposMessage> {
+        if (id < C) {
+          const Impl = cfg.mutant === 'accept-any-reconfigure' && !byzantine.has(id) ? AcceptAnyReconfigureDelegate : DelegateNode;
+          return (delegates[id] = new Impl(pop.candidates[id], id, world, stackFor(id)));
+        }
+        if (id < needed) return (institutions[id - C] = new InstitutionNode(id - C, id, world));
+        return new IdleNode();
+      },
+      install(sim: Simulation<DposMessage>) {
+        if (cfg.bogusReconfigure) {
+          const fake = (pop.cartelCandidates.length ? pop.cartelCandidates : pop.candidates.slice(-cfg.committee)).map((c) => layout.delegateNode(c));
+          const members = [...fake, ...pop.candidates.map((c) => layout.delegateNode(c)).filter((n) => !fake.includes(n))].slice(0, cfg.committee);
+          sim.at(cfg.bogusReconfigure.at, 'dpos/bogus-reconfigure', () => {
+            if (!sim.isCrashed(C)) institutions[0].client.submit(sim.context(C) as never, { kind: 'reconfigure', members });
+          });
+        }
+        const liveness = pbftCheckers.liveness;
+        if (liveness) {
+          const every = Math.max(1, Math.floor(live.bound / 4));
+          const tick = (t: number) => {
+            if (t > scenario.duration) return;
+            sim.at(t, 'dpos/liveness-check', () => {
+              const v = liveness.check(sim.now);
+              if (v) sim.fail(v);
+              else tick(t + every);
+            });
+          };
+          tick(every);
+        }
+      },
+      summarize(sim: Simulation<DposMessage>, result: RunResult) {
+        const model = tallyChecker.model;
+        const f = faultBound(cfg.committee);
+        const epochs = [...model.committees.keys()].sort((a, b) => a - b).map((e) => {
+          const nodes = model.committees.get(e)!;
+          const members = nodes.map((n) => pop.candidates[n]);
+          const byz = nodes.filter((n) => byzantine.has(n)).length;
+          const predicted = runElection(pop, e, seed, election).committee;
+          return {
+            epoch: e,
+            committee: members,
+            delegateNodes: [...nodes],
+            byzantineSeats: byz,
+            f,
+            consistent: byz <= f,
+            ballotsCounted: e === 0 ? null : model.ballotsCounted.get(e) ?? null,
+            matchesOffChainElection: predicted.length === members.length && predicted.every((c, i) => c === members[i]),
+          };
+        });
+        const seconds = result.simTimeUs / 1e6;
+        const ops = model.records + model.accessEvents;
+        const counters = result.metrics.counters;
+        const rejected: Record<string, number> = {};
+        for (const [name, v] of Object.entries(counters)) if (name.startsWith('pbft.rejected.')) rejected[name.slice('pbft.rejected.'.length)] = v;
+        const shares = cartelShares(pop);
+        return {
+          institutions: cfg.institutions,
+          candidates: C,
+          committee: cfg.committee,
+          f,
+          byzantineCandidates: pop.byzantine.length,
+          cartel: pop.cartel.length ? { institutions: pop.cartel.length, candidates: pop.cartelCandidates.length, stakeShare: shares.stake, powerShare: shares.power } : null,
+          epochs,
+          consistencyHeld: epochs.every((e) => e.consistent),
+          reconfigurations: epochs.length - 1,
+          reconfigureDecisions: { authorized: model.decisions.filter((d) => d.authorized).length, refused: model.decisions.filter((d) => !d.authorized).length },
+          committedBlocks: model.lastSeq,
+          committedOps: { records: model.records, accessEvents: model.accessEvents, ballotsIgnored: model.ballotsIgnored, malformed: model.malformed },
+          committedOpsPerSec: seconds > 0 ? ops / seconds : 0,
+          installationsChecked: tallyChecker.checked,
+          viewChanges: counters['pbft.view-changes'] ?? 0,
+          messagesPerBlock: model.lastSeq > 0 ? (counters['net.messages.delivered'] ?? 0) / model.lastSeq : null,
+          rejected,
+        };
+      },
+    };
+  },
+};

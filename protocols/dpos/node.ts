@@ -1,0 +1,457 @@
+/**
+ * Seed 003's alliance-chain nodes: institutions vote for delegates (DPoS) and submit record hashes
+ * and access events; delegates order everything with PBFT (Castro & Liskov, TOCS'02) and change
+ * the committee through PBFT's reconfiguration hook (docs/pbft.md, "Composition API").
+ *
+ * - `InstitutionNode` (one per institution): a `PbftClient` plus the institution's duties — once
+ *   per epoch it signs and submits its ballot for the next epoch (within the voting window), and
+ *   it submits record-hash / access operations as a Poisson stream.
+ * - `DelegateNode` (one per candidate): a `PbftReplica` (honest, or wrapped by the PBFT adversary
+ *   the scenario gives Byzantine delegates) whose hooks feed a `DposLedger`, plus a co-located
+ *   `PbftClient` through which the delegate submits the `reconfigure` at the epoch boundary. The
+ *   replica's `authorizeReconfigure` accepts a committee only if it equals the tally's.
+ * - Committee announcements: when a committee takes effect, each member of the *old* committee
+ *   sends a MAC-authenticated `dpos-committee` (epoch, members) to every other node; a node adopts
+ *   the new committee after f_old + 1 matching announcements from members of the committee it
+ *   knows (at least one is correct). Institutions re-point their clients; standby delegates
+ *   re-base their (stateless) standby replica on it so that a later `join` finds them.
+ */
+import type { Metrics } from '../../sim/metrics.ts';
+import type { Rng } from '../../sim/rng.ts';
+import type { Micros, NodeContext, NodeId, Observation, ProtocolNode, TimerHandle } from '../../sim/types.ts';
+import type { KeyRing } from '../pbft/auth.ts';
+import { checkTag, makeTag, sha256Hex } from '../pbft/auth.ts';
+import { PbftClient } from '../pbft/client.ts';
+import type { ClientOptions } from '../pbft/client.ts';
+import type { Code, Operation, PbftMessage } from '../pbft/messages.ts';
+import { fillHeader, newHeader } from '../pbft/messages.ts';
+import type { Committee, ExecutedBlock, PbftOptions, ReplicaHooks } from '../pbft/replica.ts';
+import { PbftReplica } from '../pbft/replica.ts';
+import type { ElectionOptions } from './election.ts';
+import { cartelApprovals, honestApprovals } from './election.ts';
+import type { Population } from './institutions.ts';
+import type { LedgerOptions, NodeLayout, ReconfigureDecision } from './ledger.ts';
+import { ballotDigest, ballotTag, DposLedger, operationWellFormed } from './ledger.ts';
+
+/** MAC'd header code of a committee announcement (outside PBFT's codes 1–10). */
+const ANNOUNCE_CODE = 40 as Code;
+const ANNOUNCE_BYTES = 16 + 4 + 16; // header + members count + tag; members add 4 bytes each
+
+export interface CommitteeAnnouncement {
+  type: 'dpos-committee';
+  size: number;
+  digest: string;
+  epoch: number;
+  members: NodeId[];
+  /** Sequence number after which the committee took effect. */
+  seq: number;
+  sender: NodeId;
+  auth: Int32Array;
+}
+
+export type DposMessage = PbftMessage | CommitteeAnnouncement;
+
+/** Shared, immutable facts every node of a run knows (the genesis configuration). */
+export interface DposWorld {
+  readonly pop: Population;
+  readonly layout: NodeLayout;
+  readonly keys: KeyRing;
+  readonly seed: number | string;
+  readonly election: ElectionOptions;
+  readonly ledger: LedgerOptions;
+  readonly pbft: PbftOptions;
+  readonly client: Omit<ClientOptions, 'ratePerSec' | 'startUs' | 'stopUs' | 'opBytes'>;
+  readonly genesis: Committee;
+  /** Epoch length, µs: epoch e's boundary is at (e + 1)·epochLengthUs. */
+  readonly epochLengthUs: Micros;
+  /** Number of epochs (0 … epochs − 1); no reconfiguration after the last. */
+  readonly epochs: number;
+  /** Ballots are cast at a uniform time in the first `votingWindow` fraction of the epoch. */
+  readonly votingWindow: number;
+  /** Record/access operations per second per institution (Poisson). */
+  readonly workloadRate: number;
+  /** Fraction of workload operations that are access events (the rest are record hashes). */
+  readonly accessShare: number;
+  /** Bytes of a record-hash or access operation. */
+  readonly opBytes: number;
+  /** No workload after this time, µs. */
+  readonly stopUs: Micros;
+  /** All nodes that should hear committee announcements. */
+  readonly nodeCount: number;
+}
+
+const f = (k: number) => Math.floor((k - 1) / 3);
+
+function announcementDigest(epoch: number, members: readonly NodeId[]): string {
+  return sha256Hex(`dpos-committee|${epoch}|${members.join(',')}`);
+}
+
+/** Tracks the committees a node has adopted and counts announcements (f_old + 1 rule). */
+class CommitteeView {
+  readonly known = new Map<number, Committee>();
+  latest: Committee;
+  private readonly votes = new Map<string, Set<NodeId>>();
+  private readonly hdr = newHeader();
+
+  constructor(genesis: Committee) {
+    this.known.set(genesis.epoch, genesis);
+    this.latest = genesis;
+  }
+
+  /** Returns the newly adopted committee, if this announcement completes f_old + 1. */
+  onAnnouncement(keys: KeyRing, self: NodeId, m: CommitteeAnnouncement): Committee | undefined {
+    if (!Number.isSafeInteger(m.epoch) || !Array.isArray(m.members) || m.epoch !== this.latest.epoch + 1) return undefined;
+    const old = this.latest;
+    if (!old.members.includes(m.sender)) return undefined;
+    const digest = announcementDigest(m.epoch, m.members);
+    fillHeader(this.hdr, ANNOUNCE_CODE, m.epoch, 0, m.seq, m.sender, digest);
+    if (!checkTag(keys, m.sender, self, this.hdr, m.auth, 0)) return undefined;
+    const key = `${m.epoch}|${m.seq}|${digest}`;
+    let set = this.votes.get(key);
+    if (!set) this.votes.set(key, (set = new Set()));
+    set.add(m.sender);
+    if (set.size < f(old.members.length) + 1) return undefined;
+    const next: Committee = { members: [...m.members], epoch: m.epoch, startView: 0 };
+    this.known.set(next.epoch, next);
+    this.latest = next;
+    this.votes.clear();
+    return next;
+  }
+
+  /** Adopts a committee learnt first-hand (a delegate's own reconfiguration). */
+  adopt(c: Committee): void {
+    if (c.epoch <= this.latest.epoch) return;
+    this.known.set(c.epoch, c);
+    this.latest = c;
+    this.votes.clear();
+  }
+}
+
+function announce(ctx: NodeContext<DposMessage>, keys: KeyRing, self: NodeId, c: Committee, seq: number, nodeCount: number): void {
+  const digest = announcementDigest(c.epoch, c.members);
+  const hdr = newHeader();
+  fillHeader(hdr, ANNOUNCE_CODE, c.epoch, 0, seq, self, digest);
+  for (let to = 0; to < nodeCount; to++) {
+    if (to === self) continue;
+    ctx.send(to, { type: 'dpos-committee', size: ANNOUNCE_BYTES + 4 * c.members.length, digest, epoch: c.epoch, members: [...c.members], seq, sender: self, auth: makeTag(keys, self, to, hdr) });
+  }
+}
+
+// ---- institutions ------------------------------------------------------------------------------
+
+type InstitutionTimer = { type: 'dpos-vote'; epoch: number } | { type: 'dpos-work' };
+
+export class InstitutionNode implements ProtocolNode<DposMessage> {
+  readonly client: PbftClient;
+  private readonly view: CommitteeView;
+  private readonly voted = new Set<number>();
+  private seq = 0;
+  /** Operations this institution submitted (ballots, records, access events). */
+  submitted = 0;
+
+  constructor(
+    /** Institution id (not the node id). */
+    readonly institution: number,
+    readonly self: NodeId,
+    private readonly w: DposWorld,
+  ) {
+    this.view = new CommitteeView(w.genesis);
+    this.client = new PbftClient(self, w.genesis, w.keys, { ...w.client, ratePerSec: 0, opBytes: w.opBytes, startUs: 0, stopUs: w.stopUs });
+  }
+
+  onStart(ctx: NodeContext<DposMessage>): void {
+    this.client.onStart(ctx as NodeContext<PbftMessage>);
+    this.scheduleVote(ctx, 0);
+    this.scheduleWork(ctx);
+  }
+
+  onRecover(ctx: NodeContext<DposMessage>): void {
+    this.client.onRecover(ctx as NodeContext<PbftMessage>);
+    this.scheduleWork(ctx);
+  }
+
+  /** Ballot for epoch e + 1 at a uniform time in the voting window of epoch e. */
+  private scheduleVote(ctx: NodeContext<DposMessage>, e: number): void {
+    if (e + 1 >= this.w.epochs || this.voted.has(e + 1)) return;
+    const start = Math.max(ctx.now(), e * this.w.epochLengthUs);
+    const at = start + Math.floor(ctx.rng(`dpos/vote-time/${e}`).next() * this.w.votingWindow * this.w.epochLengthUs);
+    ctx.setTimer(at - ctx.now(), { type: 'dpos-vote', epoch: e + 1 } satisfies InstitutionTimer);
+  }
+
+  private scheduleWork(ctx: NodeContext<DposMessage>): void {
+    if (this.w.workloadRate <= 0) return;
+    const gap = Math.max(1, Math.round(ctx.rng('dpos/work').exponential(1e6 / this.w.workloadRate)));
+    if (ctx.now() + gap > this.w.stopUs) return;
+    ctx.setTimer(gap, { type: 'dpos-work' } satisfies InstitutionTimer);
+  }
+
+  /** This institution's ballot for `epoch` (its strategy, or the cartel's pooled list). */
+  ballotFor(epoch: number): { epoch: number; voter: number; approvals: number[] } {
+    const pop = this.w.pop;
+    const approvals = pop.institutions[this.institution].cartel
+      ? cartelApprovals(pop, this.w.election.votesPerInstitution)
+      : honestApprovals(pop, this.institution, epoch, this.w.seed, this.w.election);
+    return { epoch, voter: this.institution, approvals };
+  }
+
+  onTimer(ctx: NodeContext<DposMessage>, tag: unknown): void {
+    const t = tag as InstitutionTimer;
+    if (t?.type === 'dpos-vote') {
+      if (this.voted.has(t.epoch)) return;
+      this.voted.add(t.epoch);
+      const b = this.ballotFor(t.epoch);
+      const op: Operation = { kind: 'data', bytes: 16 + 4 * b.approvals.length + 64, tag: ballotTag(b, this.w.keys.sign(this.self, ballotDigest(b))) };
+      this.client.submit(ctx as NodeContext<PbftMessage>, op);
+      this.submitted++;
+      return;
+    }
+    if (t?.type === 'dpos-work') {
+      const n = this.seq++;
+      const rng = ctx.rng('dpos/work-kind');
+      const record = sha256Hex(`record|${this.institution}|${n}`);
+      const tagText = rng.chance(this.w.accessShare)
+        ? `access|${this.institution}|${sha256Hex(`record|${this.institution}|${Math.floor(rng.next() * Math.max(1, n))}`)}|${rng.int(this.w.pop.institutions.length)}|${rng.chance(0.9) ? 'grant' : 'revoke'}`
+        : `record|${this.institution}|${record}`;
+      this.client.submit(ctx as NodeContext<PbftMessage>, { kind: 'data', bytes: this.w.opBytes, tag: tagText });
+      this.submitted++;
+      this.scheduleWork(ctx);
+      return;
+    }
+    this.client.onTimer(ctx as NodeContext<PbftMessage>, tag);
+  }
+
+  onMessage(ctx: NodeContext<DposMessage>, from: NodeId, msg: DposMessage): void {
+    if (msg?.type === 'dpos-committee') {
+      const next = this.view.onAnnouncement(this.w.keys, this.self, msg);
+      if (next) {
+        this.client.setCommittee(next);
+        this.scheduleVote(ctx, next.epoch);
+      }
+      return;
+    }
+    this.client.onMessage(ctx as NodeContext<PbftMessage>, from, msg);
+  }
+
+  get committeeEpoch(): number {
+    return this.view.latest.epoch;
+  }
+}
+
+// ---- delegates ---------------------------------------------------------------------------------
+
+/** Builds the PBFT stack of a delegate: the replica (with the given hooks) and the node that runs it (the replica or an adversary wrapper). */
+export type PbftStackFactory = (identity: NodeId, committee: Committee, hooks: ReplicaHooks) => { replica: PbftReplica; node: ProtocolNode<PbftMessage> };
+
+type DelegateTimer = { type: 'dpos-boundary'; epoch: number } | { type: 'dpos-gen'; gen: number; tag: unknown };
+
+/** A context that tags the PBFT stack's timers with a generation, so a re-based replica never sees its predecessor's timers. */
+class GenerationContext implements NodeContext<PbftMessage> {
+  constructor(
+    private readonly real: NodeContext<DposMessage>,
+    private readonly gen: number,
+  ) {}
+  get id(): NodeId {
+    return this.real.id;
+  }
+  get nodeCount(): number {
+    return this.real.nodeCount;
+  }
+  get region(): number {
+    return this.real.region;
+  }
+  get peers(): readonly NodeId[] {
+    return this.real.peers;
+  }
+  get metrics(): Metrics {
+    return this.real.metrics;
+  }
+  now(): Micros {
+    return this.real.now();
+  }
+  send(to: NodeId, msg: PbftMessage): void {
+    this.real.send(to, msg);
+  }
+  broadcast(msg: PbftMessage, except?: NodeId): void {
+    this.real.broadcast(msg, except);
+  }
+  setTimer(delay: Micros, tag: unknown): TimerHandle {
+    return this.real.setTimer(delay, { type: 'dpos-gen', gen: this.gen, tag } satisfies DelegateTimer);
+  }
+  cancelTimer(handle: TimerHandle): void {
+    this.real.cancelTimer(handle);
+  }
+  rng(label?: string): Rng {
+    return this.real.rng(label);
+  }
+  seedFor(label: string): string {
+    return this.real.seedFor(label);
+  }
+  charge(us: Micros): void {
+    this.real.charge(us);
+  }
+  emit(observation: Observation): void {
+    this.real.emit(observation);
+  }
+  log(line: string): void {
+    this.real.log(line);
+  }
+}
+
+export class DelegateNode implements ProtocolNode<DposMessage> {
+  replica!: PbftReplica;
+  private pbftNode!: ProtocolNode<PbftMessage>;
+  ledger!: DposLedger;
+  readonly client: PbftClient;
+  private readonly view: CommitteeView;
+  private gen = 0;
+  /** The committee my PBFT stack runs under (genesis, a re-base, or the last reconfiguration). */
+  private pbftCommittee: Committee;
+  private genCtx: GenerationContext | undefined;
+  /** Timestamp of my last reconfigure request, with its epoch. */
+  private myReconfigure: { timestamp: number; epoch: number } | undefined;
+  /** Committees this delegate installed (epoch → members), for tests and summaries. */
+  readonly installed = new Map<number, readonly NodeId[]>();
+
+  constructor(
+    /** Candidate institution this delegate stands for. */
+    readonly candidate: number,
+    readonly self: NodeId,
+    protected readonly w: DposWorld,
+    private readonly stack: PbftStackFactory,
+  ) {
+    this.view = new CommitteeView(w.genesis);
+    this.client = new PbftClient(self, w.genesis, w.keys, { ...w.client, ratePerSec: 0, opBytes: 0, startUs: 0, stopUs: Number.POSITIVE_INFINITY });
+    this.pbftCommittee = w.genesis;
+    this.rebase(w.genesis);
+  }
+
+  /** The hooks DPoS gives the replica. Subclasses (test variants) may override them. */
+  protected hooks(): ReplicaHooks {
+    return {
+      validateOp: (op) => operationWellFormed(op, this.w.pop, this.w.keys, this.w.layout, this.w.election.votesPerInstitution),
+      onExecute: (block, ctx) => this.onExecute(block, ctx),
+      authorizeReconfigure: (op, _committee, seq) => this.authorize(op.members, seq),
+      onReconfigured: (committee, atSeq, ctx) => this.onReconfigured(committee, atSeq, ctx),
+    };
+  }
+
+  /** The tally check: the block's first reconfigure was authorised by the ledger. */
+  protected authorize(members: readonly NodeId[], seq: number): boolean {
+    const d = this.lastDecision;
+    return !!d && d.seq === seq && d.authorized && d.members.length === members.length && d.members.every((m, i) => m === members[i]);
+  }
+
+  private lastDecision: ReconfigureDecision | undefined;
+
+  /** Replaces the PBFT stack (genesis, or a standby re-based on a committee learnt from announcements). */
+  private rebase(committee: Committee): void {
+    const { replica, node } = this.stack(this.self, committee, this.hooks());
+    this.replica = replica;
+    this.pbftNode = node;
+    this.pbftCommittee = committee;
+    this.gen++;
+    this.genCtx = undefined;
+    // A fresh replica starts from genesis and replays the whole log from a join: so does the ledger.
+    this.ledger = new DposLedger(this.w.pop, this.w.layout, this.w.keys, this.w.ledger, this.w.genesis.members);
+  }
+
+  /** The node's own context (hooks receive the PBFT stack's context, whose timers go to the replica). */
+  private realCtx: NodeContext<DposMessage> | undefined;
+
+  private pctx(ctx: NodeContext<DposMessage>): GenerationContext {
+    this.realCtx = ctx;
+    if (!this.genCtx) this.genCtx = new GenerationContext(ctx, this.gen);
+    return this.genCtx;
+  }
+
+  onStart(ctx: NodeContext<DposMessage>): void {
+    this.realCtx = ctx;
+    this.pbftNode.onStart?.(this.pctx(ctx));
+    this.client.onStart(ctx as NodeContext<PbftMessage>);
+    this.scheduleBoundary(ctx, 0);
+  }
+
+  onCrash(): void {
+    this.pbftNode.onCrash?.();
+  }
+
+  onRecover(ctx: NodeContext<DposMessage>): void {
+    this.pbftNode.onRecover?.(this.pctx(ctx));
+    this.client.onRecover(ctx as NodeContext<PbftMessage>);
+    this.scheduleBoundary(ctx, this.replica.currentCommittee.epoch);
+  }
+
+  private scheduleBoundary(ctx: NodeContext<DposMessage>, e: number): void {
+    if (e + 1 >= this.w.epochs) return;
+    const at = Math.max(ctx.now(), (e + 1) * this.w.epochLengthUs);
+    ctx.setTimer(at - ctx.now(), { type: 'dpos-boundary', epoch: e } satisfies DelegateTimer);
+  }
+
+  /** At the boundary of epoch e, a member submits the committee its tally dictates. */
+  private submitReconfigure(ctx: NodeContext<DposMessage>): void {
+    const c = this.replica.currentCommittee;
+    if (!c.members.includes(this.self) || this.ledger.reconfigurationPending || this.ledger.epoch !== c.epoch) return;
+    const members = this.ledger.expectedCommittee();
+    const ts = this.client.submit(ctx as NodeContext<PbftMessage>, { kind: 'reconfigure', members });
+    this.myReconfigure = { timestamp: ts, epoch: c.epoch };
+  }
+
+  onTimer(ctx: NodeContext<DposMessage>, tag: unknown): void {
+    this.realCtx = ctx;
+    const t = tag as DelegateTimer;
+    if (t?.type === 'dpos-gen') {
+      if (t.gen === this.gen) this.pbftNode.onTimer?.(this.pctx(ctx), t.tag);
+      return;
+    }
+    if (t?.type === 'dpos-boundary') {
+      if (this.replica.currentCommittee.epoch === t.epoch) this.submitReconfigure(ctx);
+      return;
+    }
+    this.client.onTimer(ctx as NodeContext<PbftMessage>, tag);
+  }
+
+  onMessage(ctx: NodeContext<DposMessage>, from: NodeId, msg: DposMessage): void {
+    this.realCtx = ctx;
+    if (msg?.type === 'dpos-committee') return this.onAnnouncement(msg);
+    if (msg?.type === 'reply') return this.client.onMessage(ctx as NodeContext<PbftMessage>, from, msg);
+    this.pbftNode.onMessage(this.pctx(ctx), from, msg);
+  }
+
+  private onAnnouncement(m: CommitteeAnnouncement): void {
+    const next = this.view.onAnnouncement(this.w.keys, this.self, m);
+    if (!next) return;
+    this.client.setCommittee(next);
+    // A standby replica must know the committee before the one that adds it, or its join is refused.
+    const mine = this.replica.currentCommittee;
+    const member = next.members.includes(this.self);
+    const base = member ? this.view.known.get(next.epoch - 1) : next;
+    if (base && mine.epoch < base.epoch && !mine.members.includes(this.self)) this.rebase(base);
+  }
+
+  private onExecute(block: ExecutedBlock, ctx: NodeContext<PbftMessage>): void {
+    const requests = block.requests.map((r) => ({ client: r.client, timestamp: r.timestamp, op: r.op }));
+    ctx.emit({ kind: 'dpos.block', seq: block.seq, requests });
+    this.lastDecision = this.ledger.applyBlock(block.seq, requests);
+    const d = this.lastDecision;
+    // My own reconfigure lost (the tally moved on, or a bogus one came first): try again.
+    if (d && !d.authorized && this.myReconfigure && d.client === this.self && d.timestamp === this.myReconfigure.timestamp && ctx.now() >= (d.epoch + 1) * this.w.epochLengthUs) {
+      this.myReconfigure = undefined;
+      if (!this.ledger.reconfigurationPending) {
+        const members = this.ledger.expectedCommittee();
+        const ts = this.client.submit(this.realCtx as NodeContext<PbftMessage>, { kind: 'reconfigure', members });
+        this.myReconfigure = { timestamp: ts, epoch: d.epoch };
+      }
+    }
+  }
+
+  private onReconfigured(committee: Committee, atSeq: number, ctx: NodeContext<PbftMessage>): void {
+    const wasMember = this.pbftCommittee.members.includes(this.self);
+    this.pbftCommittee = committee;
+    this.view.adopt(committee);
+    this.installed.set(committee.epoch, [...committee.members]);
+    this.client.setCommittee(committee);
+    ctx.emit({ kind: 'dpos.installed', epoch: committee.epoch, members: [...committee.members], seq: atSeq, ledgerEpoch: this.ledger.epoch });
+    if (wasMember) announce(ctx as NodeContext<DposMessage>, this.w.keys, this.self, committee, atSeq, this.w.nodeCount);
+    if (this.realCtx) this.scheduleBoundary(this.realCtx, committee.epoch);
+  }
+}
