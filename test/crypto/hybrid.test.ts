@@ -56,7 +56,7 @@ describe('hybrid encryption: X25519 + HKDF-SHA-256 + XChaCha20-Poly1305', () => 
 
   it('native X25519 agrees with @noble/curves (bit 255 set, u ≥ p, low order)', () => {
     const rnd = seededRandom(8, 'x25519-cross');
-    for (let i = 0; i < 60; i++) {
+    for (let i = 0; i < 40; i++) {
       const sk = rnd(32);
       const pk = rnd(32);
       if (i % 3 === 0) pk[31] |= 0x80; // RFC 7748 §5: bit 255 is masked
@@ -95,7 +95,7 @@ describe('hybrid encryption: X25519 + HKDF-SHA-256 + XChaCha20-Poly1305', () => 
     expect(wrapped).toHaveLength(WRAPPED_KEY_BYTES);
     expect(unwrapKey(wrapped, patient.secretKey, URI)).toEqual(key);
     expect(unwrapKey(wrapped, patient, URI)).toEqual(key);
-    for (const size of [0, 1, 15, 16, 17, 1000, 100_000]) {
+    for (const size of [0, 1, 15, 16, 17, 1000, 20_000]) {
       const record = rnd(size);
       const sealed = encryptRecord(record, key, URI, rnd);
       expect(sealed).toHaveLength(size + RECORD_OVERHEAD_BYTES);
