@@ -17,8 +17,8 @@
  *   `createHmac` costs ~4 µs per call in object set-up, ten times the two compressions, and a
  *   committee of 100 computes ~40,000 tags per block. It only handles this one header shape
  *   and is not a general hash module (protocols/crypto/ owns those).
- * - Signatures: Ed25519 (RFC 8032) through node:crypto's native implementation, keys derived
- *   from the node's seeded ChaCha20 stream (protocols/crypto/random.ts), so runs are
+ * - Signatures: Ed25519 (RFC 8032) from protocols/crypto/ed25519.ts (native backend), keys
+ *   derived from the node's seeded ChaCha20 stream (protocols/crypto/random.ts), so runs are
  *   reproducible. Verification results are cached by (signer, message digest, signature).
  *
  * Session keys: as in BFT, the *receiver* chooses the key its peers use to send to it (BFT
@@ -27,9 +27,10 @@
  * HMAC(secret_j, "mac-key" ‖ i) from j's seeded secret. A node's code only ever asks for keys of
  * pairs it belongs to (adversaries included: they hold only their own keys).
  */
-import { createHash, createPrivateKey, createPublicKey, sign as edSign, verify as edVerify, type KeyObject } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { deriveSeed } from '../../sim/rng.ts';
 import type { NodeId } from '../../sim/types.ts';
+import { generateKeyPair, sign as edSign, verify as edVerify, type Ed25519KeyPair } from '../crypto/ed25519.ts';
 import { seededRandom } from '../crypto/random.ts';
 
 /** Words of a MAC'd header: type, epoch, view, seq, sender, digest[8]. */
@@ -168,11 +169,7 @@ export function digestWords(hex: string, out: Int32Array, off: number): boolean 
 
 // ---- Key ring -------------------------------------------------------------------------------
 
-const ED25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
-
-interface SigningKeys {
-  privateKey: KeyObject;
-  publicKey: KeyObject;
+interface SigningKeys extends Ed25519KeyPair {
   /** Raw 32-byte public key, hex. */
   publicHex: string;
 }
@@ -214,11 +211,8 @@ export class KeyRing {
   private keysOf(node: NodeId): SigningKeys {
     let k = this.signing.get(node);
     if (!k) {
-      const seed = seededRandom(deriveSeed(this.runSeed, `node/${node}/crypto/pbft-sign`), 'ed25519-seed')(32);
-      const privateKey = createPrivateKey({ key: Buffer.concat([ED25519_PKCS8_PREFIX, seed]), format: 'der', type: 'pkcs8' });
-      const publicKey = createPublicKey(privateKey);
-      const raw = publicKey.export({ format: 'der', type: 'spki' }).subarray(-32);
-      this.signing.set(node, (k = { privateKey, publicKey, publicHex: Buffer.from(raw).toString('hex') }));
+      const pair = generateKeyPair(seededRandom(deriveSeed(this.runSeed, `node/${node}/crypto/pbft-sign`), 'ed25519-seed'));
+      this.signing.set(node, (k = { ...pair, publicHex: Buffer.from(pair.publicKey).toString('hex') }));
     }
     return k;
   }
@@ -230,7 +224,7 @@ export class KeyRing {
 
   /** Ed25519 signature by `node` over `digestHex` (the message's SHA-256), hex. */
   sign(node: NodeId, digestHex: string): string {
-    return edSign(null, Buffer.from(digestHex, 'hex'), this.keysOf(node).privateKey).toString('hex');
+    return Buffer.from(edSign(Buffer.from(digestHex, 'hex'), this.keysOf(node).secretKey)).toString('hex');
   }
 
   /** Verifies `signer`'s signature over `digestHex`; never throws on malformed input. */
@@ -240,7 +234,7 @@ export class KeyRing {
     if (this.verified.has(cacheKey)) return true;
     let ok = false;
     try {
-      ok = edVerify(null, Buffer.from(digestHex, 'hex'), this.keysOf(signer).publicKey, Buffer.from(signatureHex, 'hex'));
+      ok = edVerify(Buffer.from(signatureHex, 'hex'), Buffer.from(digestHex, 'hex'), this.keysOf(signer).publicKey);
     } catch {
       ok = false;
     }
