@@ -7,7 +7,7 @@ export {
 } from './load.ts';
 export type { LoadedScenario, LoadOptions, ScenarioSource, SweepPoint } from './load.ts';
 export {
-  buildScenarioSchema, gossipProtocolSchema, integer, fraction, probability, nodeId, REGION_PRESETS, MAX_SWEEP_RANGE_VALUES,
+  buildScenarioSchema, integer, fraction, probability, nodeId, REGION_PRESETS, MAX_SWEEP_RANGE_VALUES,
 } from './schema.ts';
 export type { ProtocolRegistry, ProtocolConfig, Scenario, ScenarioOf, ScenarioInput, RegionPreset } from './schema.ts';
 export { scenarioJsonSchema } from './json-schema.ts';

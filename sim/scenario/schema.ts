@@ -13,7 +13,7 @@
  *       name: z.literal('pow'),
  *       blockInterval: duration({ positive: true }).prefault('600s').describe('…'),
  *     });
- *     buildScenarioSchema({ gossip: gossipProtocolSchema, pow: powProtocolSchema });
+ *     buildScenarioSchema({ gossip: gossipSchema, pow: powProtocolSchema });
  *
  * Parsed values: durations are integer microseconds, sizes integer bytes, bandwidths integer
  * bits per second, custom region latencies integer microseconds.
@@ -432,16 +432,6 @@ export type ScenarioInput = z.input<typeof coreForTypes> & { protocol: { name: s
 export type Scenario<P = ProtocolConfig> = Omit<z.output<typeof coreForTypes>, 'extends'> & { protocol: P };
 /** The scenario type for a given registry. */
 export type ScenarioOf<R extends ProtocolRegistry> = Scenario<z.output<R[keyof R]>>;
-
-/** Built-in protocol: flood blocks through the network. Stands in until protocol modules register their own. */
-export const gossipProtocolSchema = z
-  .strictObject({
-    name: z.literal('gossip'),
-    blockSize: size({ positive: true }).prefault('1MB').describe('Size of each block (e.g. "1MB"; bytes after parsing). Default 1MB.'),
-    interval: duration({ positive: true }).prefault('10s').describe('Time between two blocks (e.g. "10s"; µs after parsing). Default 10s.'),
-    count: integer({ min: 1 }).default(20).describe('Number of blocks broadcast (integer ≥ 1). Default 20.'),
-  })
-  .describe('Built-in flooding gossip: a block of `blockSize` every `interval`, `count` blocks, relayed by every node.');
 
 const cache = new WeakMap<object, z.ZodType>();
 

@@ -4,8 +4,19 @@ import { expect } from 'vitest';
 import { z } from 'zod';
 import { ScenarioError } from '../../sim/scenario/errors.ts';
 import { parseScenarioText } from '../../sim/scenario/load.ts';
-import { gossipProtocolSchema, integer } from '../../sim/scenario/schema.ts';
-import { duration } from '../../sim/units.ts';
+import { integer } from '../../sim/scenario/schema.ts';
+import { duration, size } from '../../sim/units.ts';
+
+
+/** A small protocol section for loader tests (independent of the real protocols, so their changes never break these tests). */
+export const gossipProtocolSchema = z
+  .strictObject({
+    name: z.literal('gossip'),
+    blockSize: size({ positive: true }).prefault('1MB').describe('Size of each block (e.g. "1MB"; bytes after parsing). Default 1MB.'),
+    interval: duration({ positive: true }).prefault('10s').describe('Time between two blocks (e.g. "10s"; µs after parsing). Default 10s.'),
+    count: integer({ min: 1 }).default(20).describe('Number of blocks broadcast (integer ≥ 1). Default 20.'),
+  })
+  .describe('Built-in flooding gossip: a block of `blockSize` every `interval`, `count` blocks, relayed by every node.');
 
 export const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'scenarios');
 export const fixture = (name: string) => path.join(FIXTURES, name);

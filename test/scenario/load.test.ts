@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ScenarioError, formatProblem } from '../../sim/scenario/errors.ts';
 import { deepMerge, getPath, loadScenario, parseOverride, parseScenarioText, setPath, splitPath } from '../../sim/scenario/load.ts';
-import { buildScenarioSchema, gossipProtocolSchema } from '../../sim/scenario/schema.ts';
+import { buildScenarioSchema } from '../../sim/scenario/schema.ts';
+import { gossipProtocolSchema } from './helpers.ts';
 import { MINIMAL, errorFor, fixture, registry, scenarioError } from './helpers.ts';
 import { z } from 'zod';
 
