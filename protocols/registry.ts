@@ -5,11 +5,13 @@
  */
 import type { z } from 'zod';
 import type { ProtocolModules } from '../sim/protocol.ts';
+import { dposModule } from './dpos/module.ts';
 import { gossipModule } from './gossip/gossip.ts';
 import { pbftModule } from './pbft/module.ts';
 import { powModule } from './pow/module.ts';
 
 export const PROTOCOLS: ProtocolModules = {
+  dpos: dposModule,
   gossip: gossipModule,
   pbft: pbftModule,
   pow: powModule,
