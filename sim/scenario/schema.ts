@@ -19,7 +19,7 @@
  * bits per second, custom region latencies integer microseconds.
  */
 import { z } from 'zod';
-import { bandwidth, duration, formatDuration, size } from '../units.ts';
+import { bandwidth, duration, formatDuration } from '../units.ts';
 import { expecting } from './meta.ts';
 
 // ---------------------------------------------------------------------------------------------
