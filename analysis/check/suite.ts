@@ -31,8 +31,17 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { parseDuration } from '../../sim/units.ts';
 
-const durationText = z.string().regex(/^\s*\d+(\.\d+)?\s*(us|µs|ms|s|m|min|h)\s*$/, 'a duration like "500ms" or "10s"');
+/** A duration string, checked with the scenario files' own unit parser. */
+const durationText = z.string().refine((t) => {
+  try {
+    parseDuration(t);
+    return true;
+  } catch {
+    return false;
+  }
+}, 'a duration with a unit, like "500ms", "10s" or "2d"');
 const durationRange = z.tuple([durationText, durationText]).describe('[min, max] durations, drawn uniformly');
 
 export const faultDrawSchema = z.union([
