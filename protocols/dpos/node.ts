@@ -330,15 +330,20 @@ export class DelegateNode implements ProtocolNode<DposMessage> {
     return {
       validateOp: (op) => operationWellFormed(op, this.w.pop, this.w.keys, this.w.layout, this.w.election.votesPerInstitution),
       onExecute: (block, ctx) => this.onExecute(block, ctx),
-      authorizeReconfigure: (op, _committee, seq) => this.authorize(op.members, seq),
+      authorizeReconfigure: (op, committee, seq) => this.authorize(op.members, seq, committee),
       onReconfigured: (committee, atSeq, ctx) => this.onReconfigured(committee, atSeq, ctx),
     };
   }
 
-  /** The tally check: the block's first reconfigure was authorised by the ledger. */
-  protected authorize(members: readonly NodeId[], seq: number): boolean {
+  /**
+   * The tally check: the block's first reconfigure was authorised by the ledger, for the epoch the
+   * replica is in. A replica re-based on a later committee replays older reconfigurations inside
+   * a state transfer; those already happened and must not switch it again (PBFT would label
+   * epoch e's committee e + 1).
+   */
+  protected authorize(members: readonly NodeId[], seq: number, committee: Committee): boolean {
     const d = this.lastDecision;
-    return !!d && d.seq === seq && d.authorized && d.members.length === members.length && d.members.every((m, i) => m === members[i]);
+    return !!d && d.seq === seq && d.authorized && d.epoch === committee.epoch && d.members.length === members.length && d.members.every((m, i) => m === members[i]);
   }
 
   private lastDecision: ReconfigureDecision | undefined;

@@ -37,6 +37,14 @@ describe('dpos chain (40 institutions, k = 4)', () => {
     }
   });
 
+  it('three epochs: delegates that left and re-join, or are re-based as standbys, install exactly the tallied committees', () => {
+    const r = runDpos({ ...small, epochs: 3 }, { duration: '12s' }, 1, 60);
+    expect(r.result.violation).toBeUndefined();
+    const p = r.protocol as any;
+    expect(p.reconfigurations).toBe(2);
+    expect(p.epochs.every((e: any) => e.matchesOffChainElection)).toBe(true);
+  });
+
   it('commits signed ballots: forged tags are malformed, and the tag format round-trips', () => {
     expect(parseTag(`ballot|1|3|4,5|${'ab'.repeat(64)}`)).toEqual({ kind: 'ballot', ballot: { epoch: 1, voter: 3, approvals: [4, 5] }, signature: 'ab'.repeat(64) });
     expect(parseTag('ballot|1|3|4,5|deadbeef')).toBeUndefined();
