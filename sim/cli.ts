@@ -18,6 +18,8 @@ import { SuiteError } from '../analysis/check/suite.ts';
 import { SweepUsageError } from '../analysis/sweep.ts';
 import { registerAnalysisCommands } from '../analysis/commands.ts';
 import { PROTOCOLS, protocolSchemas } from '../protocols/registry.ts';
+import { benchPbft, type BenchPbftResult } from '../protocols/pbft/bench.ts';
+import { benchPow } from '../protocols/pow/bench.ts';
 import { benchKernel } from './bench-kernel.ts';
 import type { RunResult } from './kernel.ts';
 import { makeManifest, PROJECT_ROOT, writeFileAtomic, writeJsonAtomic } from './results.ts';
@@ -51,6 +53,11 @@ function parseSeed(text: string): number {
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
+
+function positive(flag: string, text: string): number {
+  if (!/^\d+$/.test(text) || Number(text) < 1) throw new UsageError(`${flag}: expected an integer ≥ 1, got "${text}"`);
+  return Number(text);
+}
 
 function printJson(value: unknown): void {
   process.stdout.write(JSON.stringify(value) + '\n');
@@ -159,6 +166,36 @@ export function buildProgram(): Command {
             `scale    ${r.scale.nodes} nodes × ${r.scale.degree} peers: ${r.scale.events.toLocaleString('en-US')} events in ${r.scale.wallMs} ms, rss ${r.scale.rssMb} MB\n`,
         );
       }
+    });
+
+  bench
+    .command('pow')
+    .description('PoW propagation (1,000 nodes, 100 blocks of 535 kB; SimBlock-comparable) and a full HealthChain day')
+    .option('--json', 'print one JSON object on stdout')
+    .option('--repetitions <n>', 'runs per configuration (median)', '3')
+    .option('--scale', 'also run 10,000 nodes × 100 blocks (once)')
+    .action((opts: { json?: boolean; repetitions: string; scale?: boolean }) => {
+      const r = benchPow({ repetitions: positive('--repetitions', opts.repetitions), scale: opts.scale });
+      if (opts.json) printJson(r);
+      else process.stdout.write(JSON.stringify(r, null, 2) + '\n');
+    });
+
+  bench
+    .command('pbft')
+    .description('PBFT with real MAC authenticators: committed blocks and delivered messages per wall-clock second')
+    .option('--json', 'print one JSON object on stdout')
+    .option('--committee <k>', 'committee size', '100')
+    .option('--blocks <n>', 'blocks to commit per run', '30')
+    .option('--repetitions <n>', 'runs (median by blocks per second)', '3')
+    .action((opts: { json?: boolean; committee: string; blocks: string; repetitions: string }) => {
+      const runs: BenchPbftResult[] = [];
+      for (let i = 0; i < positive('--repetitions', opts.repetitions); i++) {
+        runs.push(benchPbft({ committee: positive('--committee', opts.committee), blocks: positive('--blocks', opts.blocks) }));
+      }
+      runs.sort((a, b) => a.blocksPerWallSec - b.blocksPerWallSec);
+      const median = { ...runs[Math.floor(runs.length / 2)], repetitions: runs.length };
+      if (opts.json) printJson(median);
+      else process.stdout.write(`committee ${median.committee}: ${median.blocks} blocks in ${median.wallMs} ms = ${median.blocksPerWallSec} blocks/s, ${median.messagesPerSec.toLocaleString('en-US')} messages/s, rss ${median.rssMb} MB (median of ${runs.length})\n`);
     });
 
   registerAnalysisCommands(program);
