@@ -23,7 +23,7 @@ import { PbftReplica } from './replica.ts';
 
 export class CommitQuorum2fReplica extends PbftReplica {
   protected override commitQuorum(): number {
-    return 2 * this.f;
+    return this.quorum() - 1; // 2f when k = 3f + 1
   }
 }
 

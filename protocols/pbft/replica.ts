@@ -30,6 +30,10 @@
  * Extension points for deliberately broken variants (mutants.ts) are the protected methods
  * `prepareQuorum`, `commitQuorum` and `certificatesForViewChange`; adversaries wrap the honest
  * replica (adversaries/) — no Byzantine `if`s here.
+ *
+ * Quorums: the paper's 2f + 1 assumes k = 3f + 1. Committees of any size k are supported with
+ * Q = ⌈(k + f + 1)/2⌉ wherever the paper says 2f + 1 (and Q − 1 prepares where it says 2f), so
+ * that any two quorums share a correct replica; for k = 3f + 1 the numbers are the paper's.
  */
 import type { Message, Micros, NodeContext, NodeId, ProtocolNode, TimerHandle } from '../../sim/types.ts';
 import { checkTag, type KeyRing, makeAuthenticator, makeTag } from './auth.ts';
@@ -239,13 +243,22 @@ export class PbftReplica implements ProtocolNode<PbftMessage> {
 
   // ---- quorum rules (overridden only by mutants) -------------------------------------------
 
-  /** Matching prepares from distinct backups needed to be prepared: 2f. */
-  protected prepareQuorum(): number {
-    return 2 * this.f;
+  /**
+   * Quorum size Q = ⌈(k + f + 1)/2⌉. Castro & Liskov assume k = 3f + 1, where Q = 2f + 1. For
+   * other committee sizes (DPoS elects k = 21, 31, 101, …) 2f + 1 is too small: two quorums
+   * must intersect in at least f + 1 replicas, so that they share a correct one
+   * (2Q − k ≥ f + 1), while Q ≤ k − f keeps the protocol live with f silent replicas.
+   */
+  protected quorum(): number {
+    return Math.ceil((this.k + this.f + 1) / 2);
   }
-  /** Matching commits needed to be committed-local: 2f + 1. */
+  /** Matching prepares from distinct backups needed to be prepared: Q − 1 (2f when k = 3f + 1). */
+  protected prepareQuorum(): number {
+    return this.quorum() - 1;
+  }
+  /** Matching commits needed to be committed-local: Q (2f + 1 when k = 3f + 1). */
   protected commitQuorum(): number {
-    return 2 * this.f + 1;
+    return this.quorum();
   }
   /** The P and Q sets sent in a view-change (TOCS'02 §4.4). */
   protected certificatesForViewChange(): { prepared: PreparedEntry[]; prePrepared: CertEntry[] } {
@@ -745,7 +758,7 @@ export class PbftReplica implements ProtocolNode<PbftMessage> {
     if (t.bits[idx]) return;
     t.bits[idx] = 1;
     t.count++;
-    if (t.count >= 2 * this.f + 1 && seq > this.h) {
+    if (t.count >= this.quorum() && seq > this.h) {
       const sources: NodeId[] = [];
       for (let i = 0; i < this.k; i++) if (t.bits[i] && this.committee.members[i] !== this.self) sources.push(this.committee.members[i]);
       this.checkpointStable(ctx, seq, state, sources);
@@ -936,7 +949,7 @@ export class PbftReplica implements ProtocolNode<PbftMessage> {
   protected tryNewView(ctx: NodeContext<PbftMessage>): void {
     if (!this.changing || this.primaryOf(this.view) !== this.self) return;
     const byNode = this.viewChanges.get(this.view);
-    if (!byNode || byNode.size < 2 * this.f + 1 || !byNode.has(this.self)) return;
+    if (!byNode || byNode.size < this.quorum() || !byNode.has(this.self)) return;
     const vcs = [...byNode.values()].sort((a, b) => a.sender - b.sender);
     const decision = this.decideNewView(vcs);
     if (!decision) return;
@@ -955,6 +968,7 @@ export class PbftReplica implements ProtocolNode<PbftMessage> {
    */
   protected decideNewView(vcs: readonly ViewChangeMsg[]): { checkpoint: { seq: number; state: string }; proposals: { seq: number; batch: string; requests: RequestMsg[] }[] } | undefined {
     const f = this.f;
+    const q = this.quorum(); // 2f + 1 when k = 3f + 1
     // Checkpoint: highest (n, d) with 2f + 1 messages whose h ≤ n and f + 1 that hold (n, d).
     let checkpoint: { seq: number; state: string } | undefined;
     const claims = new Map<string, { seq: number; state: string; count: number }>();
@@ -971,7 +985,7 @@ export class PbftReplica implements ProtocolNode<PbftMessage> {
     }
     for (const c of [...claims.values()].sort((a, b) => b.seq - a.seq || (a.state < b.state ? -1 : 1))) {
       if (c.count < f + 1) continue;
-      if (vcs.filter((m) => m.stable <= c.seq).length < 2 * f + 1) continue;
+      if (vcs.filter((m) => m.stable <= c.seq).length < q) continue;
       checkpoint = { seq: c.seq, state: c.state };
       break;
     }
@@ -988,7 +1002,7 @@ export class PbftReplica implements ProtocolNode<PbftMessage> {
       for (const c of candidates) {
         // A1: 2f + 1 messages with h < n whose prepared entries for n do not contradict (c.batch, c.view).
         const a1 = vcs.filter((m) => m.stable < n && m.prepared.every((p) => p.seq !== n || p.view < c.view || (p.view === c.view && p.batch === c.batch))).length;
-        if (a1 < 2 * f + 1) continue;
+        if (a1 < q) continue;
         // A2: f + 1 messages that pre-prepared c.batch at n in a view ≥ c.view.
         const a2 = vcs.filter((m) => m.prePrepared.some((q) => q.seq === n && q.view >= c.view && q.batch === c.batch)).length;
         if (a2 < f + 1) continue;
@@ -1001,7 +1015,7 @@ export class PbftReplica implements ProtocolNode<PbftMessage> {
       if (!chosen) {
         // B: 2f + 1 messages with h < n that prepared nothing at n ⇒ the null request.
         const b = vcs.filter((m) => m.stable < n && !m.prepared.some((p) => p.seq === n)).length;
-        if (b < 2 * f + 1) return undefined;
+        if (b < q) return undefined;
         chosen = { batch: NULL_BATCH, requests: [] };
       }
       proposals.push({ seq: n, ...chosen });
@@ -1026,7 +1040,7 @@ export class PbftReplica implements ProtocolNode<PbftMessage> {
       if (vc.newView !== m.newView || senders.has(vc.sender)) return reject(ctx, 'new-view');
       senders.add(vc.sender);
     }
-    if (senders.size < 2 * this.f + 1) return reject(ctx, 'new-view');
+    if (senders.size < this.quorum()) return reject(ctx, 'new-view');
     const sorted = [...m.viewChanges].sort((a, b) => a.sender - b.sender);
     const decision = this.decideNewView(sorted);
     if (!decision || decision.checkpoint.seq !== m.checkpoint.seq || decision.checkpoint.state !== m.checkpoint.state || decision.proposals.length !== m.proposals.length) {
