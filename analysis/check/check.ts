@@ -146,10 +146,17 @@ export async function runChecks(options: CheckOptions): Promise<CheckReport> {
     };
   });
 
-  // Exit code: 1 on any safety violation or crash (including a caught mutant), 3 on liveness only.
-  const anySafety = reports.some((r) => r.failed > 0);
-  const anyLiveness = reports.some((r) => r.liveness > 0);
-  const exitCode = anySafety ? 1 : anyLiveness ? 3 : 0;
+  // Exit code. With --mutant: 1 when the mutant was caught (a violation was found), as for any
+  // violation. Otherwise only suites that did not behave as their file says count: 1 for a
+  // safety violation or crash in a `safe` suite, or a `violation` suite that found none; 3 when
+  // the only failures are liveness failures.
+  let exitCode = 0;
+  if (options.mutant !== undefined) {
+    exitCode = reports.some((r) => r.failed > 0) ? 1 : reports.some((r) => r.liveness > 0) ? 3 : 0;
+  } else {
+    const bad = reports.filter((r) => !r.ok);
+    exitCode = bad.some((r) => r.failed > 0 || r.expect === 'violation') ? 1 : bad.some((r) => r.liveness > 0) ? 3 : 0;
+  }
   return {
     suites: reports,
     mutant: options.mutant ?? null,

@@ -22,7 +22,7 @@ export class CheckUsageError extends Error {}
 function describeFailure(s: SuiteReport): string {
   const f = s.firstFailure!;
   const lines = [
-    `FAILURE  suite ${s.name}, seed ${f.seed}: ${f.kind} violation of "${f.invariant}"`,
+    `${s.ok ? 'EXPECTED' : 'FAILURE '} suite ${s.name}, seed ${f.seed}: ${f.kind} violation of "${f.invariant}"${s.ok ? ' (this suite or mutant exists to show it is caught)' : ''}`,
     `  ${f.message ?? ''}`.trimEnd(),
   ];
   if (f.history?.length) {
