@@ -98,9 +98,16 @@ describe('replay and exit codes', () => {
   it('a safety violation exits 1 and prints suite, seed, invariant, events and the replay command', () => {
     const r = medsim('check', 'pbft-byzantine', '--mutant', 'commit-quorum-2f', '--seeds', '2', '--seed', '5', '--workers', '0', '--out', join(out(), 'cli'));
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/FAILURE\s+suite pbft-byzantine, seed \d+: safety violation of "agreement"/);
+    // A caught mutant is what this run is for, so it is labelled EXPECTED (exit code still 1).
+    expect(r.stdout).toMatch(/EXPECTED suite pbft-byzantine, seed \d+: safety violation of "agreement"/);
     expect(r.stdout).toContain('events leading up to it');
     expect(r.stdout).toMatch(/replay: npx medsim check pbft-byzantine --seed \d+ --mutant commit-quorum-2f/);
+  });
+
+  it('a suite that expects a violation and finds one passes (exit 0)', async () => {
+    const r = await runChecks({ suites: ['dpos-cartel-above'], seeds: 1, seed: 1, workers: 0, out: join(out(), 'run') });
+    expect(r.suites[0]).toMatchObject({ expect: 'violation', failed: 1, ok: true });
+    expect(r.exitCode).toBe(0);
   });
 
   it('a liveness failure exits 3', () => {
