@@ -12,6 +12,7 @@ import {
   modPowNative,
   modPowOnce,
   modPowSigned,
+  ModPowContext,
   nativeSelfTest,
   setModPowBackend,
 } from '../../protocols/crypto/modexp.ts';
@@ -107,6 +108,16 @@ describe('modexp', () => {
     expect(modPow(p, 2n, p * p)).toBe(0n);
     expect(modPowSigned(3n, -5n, m)).toBe(modInverse(modPow(3n, 5n, m), m));
     expect(() => modPow(2n, -1n, m)).toThrow(RangeError);
+  });
+
+  it('per-modulus contexts (prime and composite moduli) agree with BigInt', () => {
+    const p = randomPrime(512, seededRandom(7, 'ctx'));
+    for (const m of [p, p * p, (1n << 700n) + 3n, 1n << 600n]) {
+      const ctx = new ModPowContext(m);
+      for (const [b, e] of [[2n, p - 1n], [m - 1n, 3n], [0n, 5n], [12345n, 0n], [p + 7n, p]] as const) {
+        expect(ctx.pow(b, e)).toBe(modPowBigInt(b, e, m));
+      }
+    }
   });
 
   it('forcing the BigInt backend changes nothing but speed', () => {
