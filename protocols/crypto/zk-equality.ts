@@ -43,6 +43,7 @@ import { gcd, modInverse, modPow } from './modexp.ts';
 import {
   isValidCiphertext,
   recoverNonce,
+  type NonceSource,
   type PaillierPrivateKey,
   type PaillierPublicKey,
 } from './paillier.ts';
@@ -65,7 +66,6 @@ import {
   Transcript,
   type ZkParams,
 } from './zk-transcript.ts';
-import type { NonceSource } from './paillier.ts';
 
 // ---------------------------------------------------------------------------------------------
 // EL-Enc
