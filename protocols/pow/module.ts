@@ -12,7 +12,8 @@ import { duration, size } from '../../sim/units.ts';
 import { DoubleSpendAttacker } from './attacks/double-spend.ts';
 import { SelfishMiner } from './attacks/selfish.ts';
 import { TamperingMiner } from './attacks/tampering.ts';
-import { FORK_CHOICES } from './chain.ts';
+import { TimewarpAttacker } from './attacks/timewarp.ts';
+import { FORK_CHOICES, type BlockEntry } from './chain.ts';
 import { ConfirmedNotReversed, ForkConvergence } from './checkers.ts';
 import { powMetrics } from './metrics.ts';
 import { PowNode } from './node.ts';
@@ -60,13 +61,32 @@ const attackSchema = z
       gamma: fraction().default(0.5).describe('Share γ of honest nodes the pool reaches first in a tie (direct pushes). Default 0.5.'),
     }),
     z.strictObject({
+      kind: z.literal('timewarp'),
+      hashShare: fraction().describe('Attacker hash share q (0..1), used only to mine its private branches; honest miners share 1 − q equally.'),
+      startAt: duration().prefault('30m').describe('When the first private branch forks from the attacker\'s view of the public tip (µs after parsing). Default 30m.'),
+      timeStretch: z
+        .number()
+        .min(1)
+        .default(4)
+        .describe('Fake timestamp step of each private block, in block intervals (parent time + timeStretch × blockInterval). ≥ 4 eases the target ×4 per retarget window (the clamp), down to powLimit. Default 4.'),
+      publishDepth: integer({ min: 1 })
+        .default(8)
+        .describe('Publish only once the public chain holds this many blocks above the fork (set it ≥ checks.confirmedDepth so reversed txs count as confirmed). Default 8.'),
+      lead: integer({ min: 1 }).default(2).describe('Publish only when the private branch is this many blocks HIGHER than the public tip (and carries less work). Default 2.'),
+      workMargin: integer({ min: 0 })
+        .default(3)
+        .describe('Publish only when the branch carries LESS work than the public chain had this many blocks below its tip, so honest most-work nodes lagging by up to that many blocks still ignore it. Default 3.'),
+      maxBlocks: integer({ min: 1 }).default(5000).describe('Abandon a round after this many private blocks. Default 5000.'),
+      repeat: z.boolean().default(false).describe('Start a new round from the public tip after each publication or abandonment. Default false.'),
+    }),
+    z.strictObject({
       kind: z.literal('tampering'),
       hashShare: fraction().default(0.1).describe('How often the tamperer forges: its "hash share" of the block rate. Default 0.1.'),
       mode: z.enum(['rewrite', 'body']).default('rewrite').describe('rewrite: re-mined block with an altered tx (bad signature); body: genuine header, altered body (bad Merkle root).'),
     }),
   ])
   .prefault({ kind: 'none' })
-  .describe('Adversary, chosen by `kind`: none | double-spend | selfish | tampering. The attacker is the last node.');
+  .describe('Adversary, chosen by `kind`: none | double-spend | selfish | timewarp | tampering. The attacker is the last node.');
 
 export const powSchema = z
   .strictObject({
@@ -159,6 +179,17 @@ export function buildPow(scenario: Scenario<PowConfig>, seed: number): PowRun {
       else if (attack.kind === 'double-spend') node = new DoubleSpendAttacker(id, world, attack.confirmations, attack.giveUpDeficit);
       else if (attack.kind === 'selfish') node = new SelfishMiner(id, world, attack.gamma, honest);
       else if (attack.kind === 'tampering') node = new TamperingMiner(id, world, attack.mode);
+      else if (attack.kind === 'timewarp') {
+        node = new TimewarpAttacker(id, world, {
+          startAtUs: attack.startAt,
+          timeStretch: attack.timeStretch,
+          publishDepth: attack.publishDepth,
+          lead: attack.lead,
+          workMargin: attack.workMargin,
+          maxBlocks: attack.maxBlocks,
+          repeat: attack.repeat,
+        });
+      }
       else node = new PowNode(id, world);
       return (nodes[id] = node);
     },
@@ -175,6 +206,19 @@ export function buildPow(scenario: Scenario<PowConfig>, seed: number): PowRun {
       const out: Record<string, unknown> = { ...m, fetches: workload.fetches };
       if (outcome.doubleSpend) out.doubleSpend = { ...outcome.doubleSpend };
       if (attack.kind === 'selfish') out.selfish = { q: attack.hashShare, gamma: attack.gamma, revenueShare: m.minerShare[attacker] ?? 0 };
+      if (attack.kind === 'timewarp') {
+        const a = nodes[attacker] as TimewarpAttacker;
+        let adopted = 0;
+        for (const id of honest) {
+          for (let e: BlockEntry | null = nodes[id].tip; e && e.parent; e = e.parent) {
+            if (world.minedBy.get(e.hash) === attacker) {
+              adopted++;
+              break;
+            }
+          }
+        }
+        out.timewarp = { rounds: a.rounds, publications: a.publications, abandoned: a.abandoned, privateBlocks: a.privateBlocks, published: a.published, honestTipsOnAttackerBranch: adopted };
+      }
       if (attack.kind === 'tampering') {
         const c = sim.metrics.snapshot().counters;
         out.tampering = { forged: c['pow.tamper.forged'] ?? 0, rejectedBadSignature: c['pow.block.rejected.bad-signature'] ?? 0, rejectedBadMerkleRoot: c['pow.block.rejected.bad-merkle-root'] ?? 0 };
@@ -267,7 +311,7 @@ function installDoubleSpend(
 
 export const powModule: ProtocolModule<PowConfig, PowMessage> = {
   name: 'pow',
-  description: 'HealthChain (seed 000) on proof of work, with double-spend, selfish-mining and tampering attacks',
+  description: 'HealthChain (seed 000) on proof of work, with double-spend, selfish-mining, time-warp and tampering attacks',
   schema: powSchema,
   build: (scenario, seed) => buildPow(scenario, seed),
 };

@@ -306,12 +306,17 @@ export class PowNode implements ProtocolNode<PowMessage> {
     return out.map((c) => c.tx);
   }
 
+  /** Header timestamp (s) of a block this node builds on `parent`: its clock, above the parent's. */
+  protected blockTime(ctx: Ctx, parent: BlockEntry): number {
+    return Math.max(Math.floor(ctx.now() / 1_000_000), parent.time + 1);
+  }
+
   /** Builds a block on `parent` from `txs` (Alg. 1: invalid txs are dropped), with a real nonce. */
   protected buildBlock(ctx: Ctx, parent: BlockEntry, txs: Iterable<Tx>, extra: Tx[] = []): Block {
     const store = this.world.store;
     const height = parent.height + 1;
     const state = parent.state.derive();
-    const time = Math.max(Math.floor(ctx.now() / 1_000_000), parent.time + 1);
+    const time = this.blockTime(ctx, parent);
     const tctx = { height, timeUs: time * 1_000_000 };
     const chosen: Tx[] = [];
     let fees = 0;
