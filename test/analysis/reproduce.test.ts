@@ -23,7 +23,7 @@ describe('hypergeometric committee consistency', () => {
 
 describe('reproduce --quick', () => {
   it('runs every registered figure (or reports clearly why it cannot)', async () => {
-    const out = await reproduce('all', { quick: true, json: true, out: tmp, trials: 200_000, workers: 2 });
+    const out = await reproduce('all', { quick: true, json: true, out: tmp, workers: 2 });
     expect(out.map((o) => o.id)).toEqual(FIGURES.map((f) => f.id));
     for (const o of out) {
       if (o.status === 'unavailable') {
@@ -42,7 +42,7 @@ describe('reproduce --quick', () => {
     expect(ds.rows).toHaveLength(22);
     expect(Object.keys(ds.rows![0])).toEqual(['q', 'z', 'nakamoto', 'rosenfeld', 'exact', 'simulated', 'ciLow', 'ciHigh', 'trials']);
     for (const r of ds.rows as { exact: number; ciLow: number; ciHigh: number; trials: number; z: number }[]) {
-      expect(r.trials).toBe(200_000);
+      expect(r.trials).toBe(2_000_000);
       // 95 % intervals: a miss or two among 22 would be chance, but these seeds are fixed.
       if (r.z <= 5) expect(r.exact).toBeGreaterThanOrEqual(r.ciLow * 0.98);
       if (r.z <= 5) expect(r.exact).toBeLessThanOrEqual(r.ciHigh * 1.02);
