@@ -322,12 +322,70 @@ function wnaf(k: bigint, width: number): Int8Array {
 const BASE_TABLE: PointTable = publicTable(G, 8);
 
 /**
+ * A group element in the internal extended-coordinate form `mulPublicRaw` works in (an
+ * Edwards representative of the ristretto255 element). Opaque: use `hashEncoding` to hash it or
+ * `fromRaw` to get a noble point.
+ */
+export type RawPoint = { readonly X: bigint; readonly Y: bigint; readonly Z: bigint; readonly T: bigint };
+
+/** The internal form of a noble point (one field inversion). */
+export function toRaw(P: Point): RawPoint {
+  return toExt(P);
+}
+
+/** A noble ristretto255 point from the internal form. */
+export function fromRaw(P: RawPoint): Point {
+  return fromExt(P);
+}
+
+/**
+ * Canonical, injective byte encoding of group elements **for hash inputs only** (not a wire
+ * format — use `encodePoint` for that). Element ↦ Ed25519 compression (RFC 8032 §5.1.2: y,
+ * little-endian, with the sign of x in bit 255) of 8·P, for any Edwards representative P.
+ * Why it is canonical: every representative of a ristretto255 element is P_ℓ + T with P_ℓ in the
+ * prime-order subgroup and T a small-order point, and 8·(P_ℓ + T) = 8·P_ℓ; multiplication by 8
+ * is a bijection of the prime-order subgroup and compression is injective on curve points, so
+ * the bytes determine the element and vice versa. Why: it needs three doublings and one field
+ * inversion, and the inversions of all the given points are batched into one (Montgomery's
+ * trick) — roughly ten times cheaper than RFC 9496 encoding, which needs an inverse square root
+ * per point. Returns the concatenation of the 32-byte encodings.
+ */
+export function hashEncoding(points: readonly RawPoint[]): Uint8Array {
+  const eights = points.map((P) => projDouble(projDouble(projDouble(P))));
+  // Batch inversion of the Z coordinates: prefix products, one inversion, walk back.
+  const zs = eights.map((P) => P.Z % FP);
+  const prefix: bigint[] = [];
+  let acc = 1n;
+  for (const z of zs) {
+    prefix.push(acc);
+    acc = (acc * z) % FP;
+  }
+  let inv = ristretto255.Point.Fp.inv(acc);
+  const out = new Uint8Array(32 * points.length);
+  for (let i = zs.length - 1; i >= 0; i--) {
+    const zInv = (inv * prefix[i]!) % FP; // 1 / z_i
+    inv = (inv * zs[i]!) % FP; // 1 / (z_0 ⋯ z_{i−1})
+    const x = (eights[i]!.X * zInv) % FP;
+    const y = (eights[i]!.Y * zInv) % FP;
+    const enc = numberToBytesLE(y, 32);
+    enc[31]! |= Number(x & 1n) << 7;
+    out.set(enc, 32 * i);
+  }
+  return out;
+}
+
+/**
  * Σ k_j·P_j for **public** scalars and points (variable time). Each term is `[k, P]` where P is
  * a point, a `PointTable`, or the string `'G'` for the generator (uses a static width-8 table).
  * Scalars are reduced mod ℓ. Straus' interleaving: one shared chain of ≤ 253 doublings, one
  * addition per non-zero NAF digit of each scalar.
  */
 export function mulPublic(terms: ReadonlyArray<readonly [bigint, Point | PointTable | 'G']>): Point {
+  return fromExt(mulPublicRaw(terms));
+}
+
+/** `mulPublic` returning the internal form (skips building a noble point). */
+export function mulPublicRaw(terms: ReadonlyArray<readonly [bigint, Point | PointTable | 'G']>): RawPoint {
   const tables: PointTable[] = [];
   const nafs: Int8Array[] = [];
   for (const [k, P] of terms) {
@@ -352,5 +410,5 @@ export function mulPublic(terms: ReadonlyArray<readonly [bigint, Point | PointTa
       if (d !== 0) acc = extAddCached(acc, tables[j]!.entries[(d < 0 ? -d : d) >> 1]!, d < 0);
     }
   }
-  return fromExt(acc);
+  return acc;
 }

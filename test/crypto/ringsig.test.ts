@@ -5,15 +5,20 @@ import {
   G,
   IDENTITY,
   ORDER,
+  Point,
   decodePoint,
   encodePoint,
   encodeScalar,
   frame,
+  fromRaw,
+  hashEncoding,
   hashToGroup,
   hashToScalar,
   mulPublic,
+  mulPublicRaw,
   publicTable,
   randomScalar,
+  toRaw,
   tryDecodePoint,
   tryDecodeScalar,
 } from '../../protocols/crypto/group.ts';
@@ -169,6 +174,35 @@ describe('group helpers (ristretto255)', () => {
     expect(mulPublic([[5n, IDENTITY]]).is0()).toBe(true);
     expect(mulPublic([[3n, P], [ORDER - 3n, P]]).is0()).toBe(true);
     expect(mulPublic([[1n, P], [1n, P], [1n, P]]).equals(P.multiply(3n))).toBe(true);
+  });
+
+  it('hashEncoding is canonical (same bytes for every representative) and injective', () => {
+    const r = seededRandom(8, 'hash-encoding');
+    const seen = new Set<string>();
+    for (let i = 0; i < 12; i++) {
+      const k = randomScalar(r);
+      const viaNoble = G.multiply(k);
+      const decoded = decodePoint(encodePoint(viaNoble)); // generally a different Edwards representative
+      const viaMsm = mulPublicRaw([[k, 'G']]);
+      const viaSum = mulPublicRaw([[k - 1n, 'G'], [1n, decodePoint(encodePoint(G))]]);
+      const encs = [toRaw(viaNoble), toRaw(decoded), viaMsm, viaSum].map((p) => hex(hashEncoding([p])));
+      expect(new Set(encs).size).toBe(1);
+      expect(fromRaw(viaMsm).equals(viaNoble)).toBe(true);
+      seen.add(encs[0]!);
+    }
+    expect(seen.size).toBe(12);
+    // Batched encoding equals the per-point encodings; the identity has a fixed encoding.
+    const pts = [G, G.multiply(3n), IDENTITY].map(toRaw);
+    expect(hex(hashEncoding(pts))).toBe(pts.map((p) => hex(hashEncoding([p]))).join(''));
+    expect(hex(hashEncoding([toRaw(IDENTITY)]))).toBe('01' + '00'.repeat(31));
+    // Ristretto-equal points with different Edwards representatives: P and P + T2, where
+    // T2 = (0, −1) is the Edwards point of order 2 (wrapped directly, as noble's fromAffine does).
+    const P = G.multiply(5n);
+    const T2 = Point.fromAffine({ x: 0n, y: 2n ** 255n - 20n });
+    const Q = P.add(T2);
+    expect(Q.equals(P)).toBe(true);
+    expect(Q.toAffine().y).not.toBe(P.toAffine().y);
+    expect(hex(hashEncoding([toRaw(Q)]))).toBe(hex(hashEncoding([toRaw(P)])));
   });
 
   it('mulPublic agrees with noble on random inputs (property)', () => {
