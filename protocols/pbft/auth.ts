@@ -15,8 +15,16 @@
  *   costs exactly two SHA-256 compressions. `hmacHeader` is a byte-exact HMAC-SHA-256 (checked
  *   against node:crypto `createHmac` in test/pbft/auth.test.ts); it exists because
  *   `createHmac` costs ~4 µs per call in object set-up, ten times the two compressions, and a
- *   committee of 100 computes ~40,000 tags per block. It only handles this one header shape
- *   and is not a general hash module (protocols/crypto/ owns those).
+ *   committee of 100 computes ~64,000 tags per block (sent and checked). It only handles this
+ *   one header shape and is not a general hash module (protocols/crypto/ owns those).
+ * - The same HMAC runs in a small generated WebAssembly module (hmac-wasm.ts), which is what
+ *   the key ring uses when the runtime has WebAssembly SIMD (Node ≥ 16): an authenticator's k
+ *   tags are computed four at a time in the lanes of 128-bit vectors (one header, four keys;
+ *   the inner block's schedule expanded once per header), a single tag (a check) in scalar code.
+ *   Measured on the bench machine: ~0.2 µs per authenticator tag and ~0.5 µs per checked tag,
+ *   against ~0.75 µs for `hmacHeader`. `hmacHeader` stays as the reference and the fallback
+ *   (`KeyRing.fromSeed(seed, { wasm: false })`); both give identical tags, so traces do not
+ *   depend on the path.
  * - Signatures: Ed25519 (RFC 8032) from protocols/crypto/ed25519.ts (native backend), keys
  *   derived from the node's seeded ChaCha20 stream (protocols/crypto/random.ts), so runs are
  *   reproducible. Verification results are cached by (signer, message digest, signature).
@@ -32,6 +40,7 @@ import { deriveSeed } from '../../sim/rng.ts';
 import type { NodeId } from '../../sim/types.ts';
 import { generateKeyPair, sign as edSign, verify as edVerify, type Ed25519KeyPair } from '../crypto/ed25519.ts';
 import { seededRandom } from '../crypto/random.ts';
+import { HEAP_BASE, type HmacWasm, instantiateHmacWasm, OFF } from './hmac-wasm.ts';
 
 /** Words of a MAC'd header: type, epoch, view, seq, sender, digest[8]. */
 export const HEADER_WORDS = 13;
@@ -175,20 +184,107 @@ interface SigningKeys extends Ed25519KeyPair {
 }
 
 /**
+ * The MAC engine of one key ring: the WebAssembly HMAC module (hmac-wasm.ts) with its own memory,
+ * holding every session key's midstates (16 words, at a byte address) and an output buffer.
+ * One instance per KeyRing, so its memory is freed with the ring.
+ */
+class MacEngine {
+  private mem: Int32Array;
+  private top = HEAP_BASE;
+  private out = 0;
+  private outWords = 0;
+  constructor(readonly wasm: HmacWasm) {
+    this.mem = new Int32Array(wasm.memory.buffer);
+  }
+  /** Byte address of `words` fresh words (growing the memory if needed). */
+  alloc(words: number): number {
+    const addr = this.top;
+    this.top += words * 4;
+    const need = this.top - this.wasm.memory.buffer.byteLength;
+    if (need > 0) {
+      this.wasm.memory.grow(Math.max(Math.ceil(need / 65_536), this.wasm.memory.buffer.byteLength / 65_536));
+      this.mem = new Int32Array(this.wasm.memory.buffer);
+    }
+    return addr;
+  }
+  store(state: Int32Array): number {
+    const addr = this.alloc(16);
+    this.mem.set(state, addr >> 2);
+    return addr;
+  }
+  header(header: Int32Array): void {
+    const m = this.mem;
+    const o = OFF.HDR >> 2;
+    for (let i = 0; i < HEADER_WORDS; i++) m[o + i] = header[i];
+  }
+  /** Authenticator over the header just written: tags under `addrs`, in order. */
+  authenticator(addrs: Int32Array): Int32Array {
+    const n = addrs.length;
+    const words = ((n + 3) >> 2) * 16;
+    if (words > this.outWords) {
+      this.out = this.alloc(words);
+      this.outWords = words;
+    }
+    const w = this.wasm;
+    w.prepare();
+    const out = this.out;
+    let j = 0;
+    for (; j + 4 <= n; j += 4) w.mac4(addrs[j], addrs[j + 1], addrs[j + 2], addrs[j + 3], out + j * 16);
+    if (j < n) w.mac4(addrs[j], addrs[Math.min(j + 1, n - 1)], addrs[Math.min(j + 2, n - 1)], addrs[n - 1], out + j * 16);
+    return this.mem.slice(out >> 2, (out >> 2) + n * TAG_WORDS);
+  }
+  /** Checks 4 words of `auth` at word offset `o` against the tag under `addr` over the header just written. */
+  check(addr: number, auth: Int32Array, o: number): boolean {
+    this.wasm.mac1(addr);
+    const m = this.mem;
+    const r = OFF.OUT1 >> 2;
+    return auth[o] === m[r] && auth[o + 1] === m[r + 1] && auth[o + 2] === m[r + 2] && auth[o + 3] === m[r + 3];
+  }
+  tag(addr: number, out: Int32Array, off: number): void {
+    this.wasm.mac1(addr);
+    const m = this.mem;
+    const r = OFF.OUT1 >> 2;
+    out[off] = m[r];
+    out[off + 1] = m[r + 1];
+    out[off + 2] = m[r + 2];
+    out[off + 3] = m[r + 3];
+  }
+}
+
+export interface KeyRingOptions {
+  /**
+   * Compute MACs with the WebAssembly module (default) or the JavaScript reference `hmacHeader`
+   * (for cross-checks; also the fallback when the runtime has no WebAssembly SIMD).
+   */
+  wasm?: boolean;
+}
+
+/**
  * Every node's long-term Ed25519 key pair and the pairwise MAC session keys, derived lazily and
  * deterministically from the run seed (see the module comment).
  */
 export class KeyRing {
   private readonly secrets = new Map<NodeId, Uint8Array>();
   private readonly macStates = new Map<number, Int32Array>();
+  private readonly macAddrs = new Map<number, number>();
+  /** Per sender: the receiver list last used and its key addresses (committees are reused arrays). */
+  private readonly receiverAddrs = new Map<NodeId, { ids: Int32Array; addrs: Int32Array }>();
   private readonly signing = new Map<NodeId, SigningKeys>();
   /** Signature verifications that succeeded, by signer/digest/signature. */
   private readonly verified = new Set<string>();
+  /** The WebAssembly MAC engine, or undefined for the JavaScript reference path. */
+  readonly engine: MacEngine | undefined;
 
-  constructor(private readonly runSeed: number | string) {}
+  constructor(
+    private readonly runSeed: number | string,
+    options: KeyRingOptions = {},
+  ) {
+    const wasm = options.wasm === false ? undefined : instantiateHmacWasm();
+    this.engine = wasm ? new MacEngine(wasm) : undefined;
+  }
 
-  static fromSeed(runSeed: number | string): KeyRing {
-    return new KeyRing(runSeed);
+  static fromSeed(runSeed: number | string, options?: KeyRingOptions): KeyRing {
+    return new KeyRing(runSeed, options);
   }
 
   private secretOf(node: NodeId): Uint8Array {
@@ -197,15 +293,43 @@ export class KeyRing {
     return s;
   }
 
-  /** Midstates of the session key for messages from `from` to `to` (chosen by the receiver `to`). */
+  /** The session key for messages from `from` to `to` (chosen by the receiver `to`), 32 bytes. */
+  macKey(from: NodeId, to: NodeId): Uint8Array {
+    return createHash('sha256').update(this.secretOf(to)).update(`mac-key/${from}`).digest();
+  }
+
+  /** Midstates of that key (JavaScript path). */
   macState(from: NodeId, to: NodeId): Int32Array {
     const key = from * 1_048_576 + to;
     let st = this.macStates.get(key);
-    if (!st) {
-      const k = createHash('sha256').update(this.secretOf(to)).update(`mac-key/${from}`).digest();
-      this.macStates.set(key, (st = hmacKeyState(k)));
-    }
+    if (!st) this.macStates.set(key, (st = hmacKeyState(this.macKey(from, to))));
     return st;
+  }
+
+  /** Byte address of that key's midstates in the engine's memory. */
+  macAddr(from: NodeId, to: NodeId): number {
+    const key = from * 1_048_576 + to;
+    let a = this.macAddrs.get(key);
+    if (a === undefined) {
+      a = this.engine!.store(this.macState(from, to));
+      this.macStates.delete(key); // the engine holds it now
+      this.macAddrs.set(key, a);
+    }
+    return a;
+  }
+
+  /** Key addresses from `sender` to each of `receivers` (cached per sender: committees repeat). */
+  receiverAddrsOf(sender: NodeId, receivers: readonly NodeId[]): Int32Array {
+    const c = this.receiverAddrs.get(sender);
+    if (c && c.ids.length === receivers.length) {
+      let same = true;
+      for (let j = 0; j < receivers.length && same; j++) same = c.ids[j] === receivers[j];
+      if (same) return c.addrs;
+    }
+    const addrs = new Int32Array(receivers.length);
+    for (let j = 0; j < receivers.length; j++) addrs[j] = this.macAddr(sender, receivers[j]);
+    this.receiverAddrs.set(sender, { ids: Int32Array.from(receivers), addrs });
+    return addrs;
   }
 
   private keysOf(node: NodeId): SigningKeys {
@@ -255,6 +379,11 @@ export class KeyRing {
  * `header`: receivers.length × 4 words.
  */
 export function makeAuthenticator(keys: KeyRing, sender: NodeId, receivers: readonly NodeId[], header: Int32Array): Int32Array {
+  const e = keys.engine;
+  if (e) {
+    e.header(header);
+    return e.authenticator(keys.receiverAddrsOf(sender, receivers));
+  }
   const out = new Int32Array(receivers.length * TAG_WORDS);
   for (let j = 0; j < receivers.length; j++) hmacHeader(keys.macState(sender, receivers[j]), header, out, j * TAG_WORDS);
   return out;
@@ -263,7 +392,11 @@ export function makeAuthenticator(keys: KeyRing, sender: NodeId, receivers: read
 /** One tag from `sender` to `receiver` over `header`. */
 export function makeTag(keys: KeyRing, sender: NodeId, receiver: NodeId, header: Int32Array): Int32Array {
   const out = new Int32Array(TAG_WORDS);
-  hmacHeader(keys.macState(sender, receiver), header, out, 0);
+  const e = keys.engine;
+  if (e) {
+    e.header(header);
+    e.tag(keys.macAddr(sender, receiver), out, 0);
+  } else hmacHeader(keys.macState(sender, receiver), header, out, 0);
   return out;
 }
 
@@ -272,8 +405,13 @@ const CHECK = new Int32Array(TAG_WORDS);
 /** Checks entry `index` of authenticator `auth` (from `sender` to `receiver`); false on any malformation. */
 export function checkTag(keys: KeyRing, sender: NodeId, receiver: NodeId, header: Int32Array, auth: unknown, index: number): boolean {
   if (!(auth instanceof Int32Array) || index < 0 || auth.length < (index + 1) * TAG_WORDS) return false;
-  hmacHeader(keys.macState(sender, receiver), header, CHECK, 0);
   const o = index * TAG_WORDS;
+  const e = keys.engine;
+  if (e) {
+    e.header(header);
+    return e.check(keys.macAddr(sender, receiver), auth, o);
+  }
+  hmacHeader(keys.macState(sender, receiver), header, CHECK, 0);
   return auth[o] === CHECK[0] && auth[o + 1] === CHECK[1] && auth[o + 2] === CHECK[2] && auth[o + 3] === CHECK[3];
 }
 

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { checkTag, headerBytes, hmacHeaderFull, KeyRing, makeAuthenticator } from '../../protocols/pbft/auth.ts';
+import { checkTag, headerBytes, hmacHeaderFull, KeyRing, makeAuthenticator, makeTag } from '../../protocols/pbft/auth.ts';
 import { Code, fillHeader, newHeader } from '../../protocols/pbft/messages.ts';
 
 describe('pbft auth', () => {
@@ -27,6 +27,39 @@ describe('pbft auth', () => {
     expect(checkTag(keys, 1, 2, other, auth, 2)).toBe(false); // another sequence number
     expect(checkTag(keys, 1, 2, hdr, 'garbage', 2)).toBe(false);
     expect(checkTag(keys, 1, 2, hdr, new Int32Array(4), 9)).toBe(false);
+  });
+
+  it('the WebAssembly engine (mac4 lanes, mac1) equals the JavaScript reference and node:crypto', () => {
+    const wasm = KeyRing.fromSeed(11);
+    const js = KeyRing.fromSeed(11, { wasm: false });
+    expect(wasm.engine).toBeDefined(); // Node 20 has WebAssembly SIMD
+    expect(js.engine).toBeUndefined();
+    for (const k of [1, 2, 3, 4, 5, 7, 13, 100]) {
+      const members = Array.from({ length: k }, (_, i) => (i * 7 + 3) % 211);
+      const hdr = newHeader();
+      fillHeader(hdr, Code.Commit, k, 5, 99 + k, 4, 'cd'.repeat(32));
+      const a = makeAuthenticator(wasm, 4, members, hdr);
+      const b = makeAuthenticator(js, 4, members, hdr);
+      expect(a.length).toBe(4 * k);
+      expect([...a]).toEqual([...b]);
+      for (let j = 0; j < k; j++) {
+        expect(checkTag(wasm, 4, members[j], hdr, a, j)).toBe(true);
+        expect(checkTag(js, 4, members[j], hdr, a, j)).toBe(true);
+        expect([...makeTag(wasm, 4, members[j], hdr)]).toEqual([...a.subarray(4 * j, 4 * j + 4)]);
+      }
+      // Against node:crypto, under the receiver-chosen session key the ring derives.
+      for (const j of [0, k - 1]) {
+        const ref = createHmac('sha256', js.macKey(4, members[j])).update(headerBytes(hdr)).digest().subarray(0, 16);
+        const ours = Buffer.alloc(16);
+        for (let w = 0; w < 4; w++) ours.writeInt32BE(a[4 * j + w], 4 * w);
+        expect(ours.toString('hex')).toBe(ref.toString('hex'));
+      }
+    }
+    // A second message with the same receivers (cached key addresses) and a changed list.
+    const hdr = newHeader();
+    fillHeader(hdr, Code.Prepare, 0, 1, 2, 4, 'ef'.repeat(32));
+    expect([...makeAuthenticator(wasm, 4, [1, 2, 3], hdr)]).toEqual([...makeAuthenticator(js, 4, [1, 2, 3], hdr)]);
+    expect([...makeAuthenticator(wasm, 4, [3, 2, 1], hdr)]).toEqual([...makeAuthenticator(js, 4, [3, 2, 1], hdr)]);
   });
 
   it('Ed25519 signatures verify and forgeries fail', () => {
