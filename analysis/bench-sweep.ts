@@ -39,7 +39,7 @@ export function benchSweepSpec(batches: number, races: number): SweepSpec {
 export async function benchSweep(options: { repetitions?: number; batches?: number; races?: number } = {}): Promise<BenchSweepResult> {
   const repetitions = options.repetitions ?? 3;
   const batches = options.batches ?? 16;
-  const races = options.races ?? 500_000;
+  const races = options.races ?? 1_000_000;
   const spec = benchSweepSpec(batches, races);
   const root = mkdtempSync(join(tmpdir(), 'medsim-bench-sweep-'));
   const w1: number[] = [];
