@@ -1,7 +1,9 @@
 /**
  * Honest-network metrics of a PoW run (issue 3, Analysis): stale-block rate, block propagation
  * delay to 50 % and 90 % of nodes (median and 90th percentile over blocks), confirmed tx/s,
- * confirmation latency, record-share latency, and the revenue share of each adversarial miner.
+ * confirmation latency, record-share latency (share-tx broadcast → the grantee's successful
+ * fetch through the record store, measured by the workload), and the revenue share of each
+ * adversarial miner.
  *
  * The reference chain is the best tip among honest nodes at the end of the run. Deterministic:
  * virtual times only.
@@ -34,7 +36,9 @@ export interface PowMetrics {
   confirmedTxPerSec: number;
   /** Submission → first block holding the tx (on the best chain), seconds. */
   confirmationLatencyS: { median: number; p90: number } | null;
-  /** Same, for access grants only (record-share latency). */
+  /** Same, for access grants only. */
+  shareConfirmationLatencyS: { median: number; p90: number } | null;
+  /** Record-share latency: share-tx broadcast → the grantee's first successful fetch and decryption through the store, seconds. */
   shareLatencyS: { median: number; p90: number } | null;
   /** Fraction of best-chain blocks (above genesis) mined by each adversarial node. */
   minerShare: Record<number, number>;
@@ -46,7 +50,7 @@ export function bestHonestTip(nodes: PowNode[], honest: readonly NodeId[]): Bloc
   return best;
 }
 
-export function powMetrics(world: PowWorld, nodes: PowNode[], honest: readonly NodeId[], simTimeUs: number): PowMetrics {
+export function powMetrics(world: PowWorld, nodes: PowNode[], honest: readonly NodeId[], simTimeUs: number, shareLatenciesS: readonly number[] = []): PowMetrics {
   const tip = bestHonestTip(nodes, honest);
   const honestSet = new Set(honest);
   const t50: number[] = [];
@@ -91,7 +95,8 @@ export function powMetrics(world: PowWorld, nodes: PowNode[], honest: readonly N
     confirmedTxs: txs,
     confirmedTxPerSec: simTimeUs > 0 ? txs / (simTimeUs / 1e6) : 0,
     confirmationLatencyS: medianP90(conf),
-    shareLatencyS: medianP90(share),
+    shareConfirmationLatencyS: medianP90(share),
+    shareLatencyS: medianP90([...shareLatenciesS]),
     minerShare,
   };
 }

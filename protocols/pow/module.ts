@@ -19,6 +19,7 @@ import { powMetrics } from './metrics.ts';
 import { PowNode } from './node.ts';
 import { makeTx } from './tx.ts';
 import { makeSubmitter, Workload, type WorkloadOptions } from './workload.ts';
+import { MemoryBackend } from '../records/store.ts';
 import { PowWorld, type PowMessage, type PowOptions } from './world.ts';
 import { publicKeyFromSecret, sign as edSign } from '../crypto/ed25519.ts';
 import { seededRandom } from '../crypto/random.ts';
@@ -30,7 +31,7 @@ const workloadSchema = z
     recordRate: rate('Records issued (data-storage txs, seed 000 Alg. 2)'),
     shareRate: rate('Access grants (access-control txs, Alg. 4)'),
     revokeRate: rate('Revocations (access txs with an empty permission set)'),
-    fetchRate: rate('Third-party fetches (the store asks the chain whether the grantee is authorised)'),
+    fetchRate: rate('Random third-party fetches through the record store (challenge, chain authorisation at fetchConfirmations, decrypt, verify); grantees also fetch each new grant once it is deep enough'),
     transferRate: rate('Plain value transfers'),
     doctors: integer({ min: 0 }).default(20).describe('Record issuers (integer). Default 20.'),
     patients: integer({ min: 0 }).default(100).describe('Record owners (integer). Default 100.'),
@@ -39,7 +40,8 @@ const workloadSchema = z
     feeRateMax: z.number().min(0).default(10).describe('Highest fee rate, base units per byte. Default 10.'),
     coinsPerWallet: integer({ min: 1 }).default(16).describe('Genesis coins per wallet (integer). Default 16.'),
     coinValue: integer({ min: 1 }).default(1_000_000_000).describe('Value of each genesis coin, base units. Default 1e9.'),
-    fetchConfirmations: integer({ min: 1 }).default(1).describe('Confirmations a grant needs before the store serves the record. Default 1.'),
+    fetchConfirmations: integer({ min: 1 }).default(1).describe('Confirmations an access tx (and the storage tx) needs before the store serves the record and the fetcher accepts it. Default 1.'),
+    recordSize: size({ positive: true }).prefault('256B').describe('Size of each plaintext medical record M (bytes after parsing); the stored ciphertext is 203 bytes larger. Default 256B.'),
     grantLifetime: duration({ positive: true }).prefault('1d').describe('Lifetime of a grant (expiration − issue time; µs after parsing). Default 1d.'),
   })
   .prefault({})
@@ -137,7 +139,8 @@ export function buildPow(scenario: Scenario<PowConfig>, seed: number): PowRun {
   for (const m of miners) share[m] = (1 - q) / miners.length;
   if (attacker >= 0) share[attacker] = q;
 
-  const wl: WorkloadOptions = { ...cfg.workload, grantLifetimeUs: cfg.workload.grantLifetime };
+  const { grantLifetime, recordSize, ...rates } = cfg.workload;
+  const wl: WorkloadOptions = { ...rates, grantLifetimeUs: grantLifetime, recordBytes: recordSize };
   const workload = new Workload(wl, seed);
   const genesisOutputs = workload.genesisOutputs();
   // The double spender owns one genesis coin (paid to the merchant, then double-spent).
@@ -196,14 +199,23 @@ export function buildPow(scenario: Scenario<PowConfig>, seed: number): PowRun {
     install(sim) {
       simRef = sim;
       const submit = makeSubmitter(sim, world, nodes, honest);
-      workload.install(sim, world, submit, scenario.duration);
+      // The record store (the "cloud") reads the chain through the first honest node.
+      const storeNode = honest[0];
+      workload.install(sim, world, submit, scenario.duration, { node: storeNode, tip: () => nodes[storeNode].tip });
       if (attack.kind === 'double-spend' && attackKeys) {
         outcome.doubleSpend = installDoubleSpend(sim, world, nodes, attacker, honest[0], attackKeys, submit, attack.payAt);
       }
     },
     summarize(sim, result) {
-      const m = powMetrics(world, nodes, honest, result.simTimeUs);
-      const out: Record<string, unknown> = { ...m, fetches: workload.fetches };
+      const m = powMetrics(world, nodes, honest, result.simTimeUs, workload.shareLatenciesS);
+      const store = workload.store!;
+      const out: Record<string, unknown> = {
+        ...m,
+        records: { issued: workload.records.length, discarded: workload.discarded, stored: store.backend instanceof MemoryBackend ? store.backend.size : undefined },
+        shares: { ...workload.shareOutcomes, pending: workload.pendingShares },
+        fetches: workload.fetches,
+        store: { served: store.served, refusals: { ...store.refusals } },
+      };
       if (outcome.doubleSpend) out.doubleSpend = { ...outcome.doubleSpend };
       if (attack.kind === 'selfish') out.selfish = { q: attack.hashShare, gamma: attack.gamma, revenueShare: m.minerShare[attacker] ?? 0 };
       if (attack.kind === 'timewarp') {

@@ -7,7 +7,7 @@ import { assembleBlock, parseHeader } from '../../protocols/pow/block.ts';
 import { ChainLedger, LONGEST_HEIGHT, MOST_WORK, outpointKey, type BlockEntry } from '../../protocols/pow/chain.ts';
 import { decodeCompact, encodeCompact, hashMeetsBits, targetForZeroBits } from '../../protocols/pow/target.ts';
 import { withSignatures } from '../../protocols/pow/tx.ts';
-import { signAccess } from '../../protocols/pow/workload.ts';
+import { createAccessPayload } from '../../protocols/records/payloads.ts';
 import { blockOn, genesisCoin, keys, mustAccept, spend, testWorld } from './helpers.ts';
 
 const [alice, bob, doctor, patient, reader, miner] = keys(6);
@@ -117,25 +117,25 @@ describe('pow blocks and validation', () => {
   it('enforces access control: expiry, ownership (revoked grantee cannot re-grant), revocation in the ledger', () => {
     const world = testWorld([patient]);
     const uri = 'medrec:' + 'ab'.repeat(32);
-    const pay = (coin: number, access: ReturnType<typeof signAccess>) => spend(patient, { kind: 'access', access, inputs: [genesisCoin(world, coin)], outputs: [{ value: 999_000, owner: patient.key }] });
+    const pay = (coin: number, access: ReturnType<typeof createAccessPayload>) => spend(patient, { kind: 'access', access, inputs: [genesisCoin(world, coin)], outputs: [{ value: 999_000, owner: patient.key }] });
     const g = world.store.genesis;
-    const expired = pay(0, signAccess({ uri, permissions: ['read'], granteeKey: reader.key, expiration: 1, wrappedKey: new Uint8Array(80) }, patient.secret));
+    const expired = pay(0, createAccessPayload({ uri, permissions: ['read'], granteeKey: reader.key, expiration: 1, wrappedKey: new Uint8Array(80) }, patient.secret));
     expect(world.store.accept(blockOn(world, g, [expired]), 0)).toMatchObject({ ok: false, reason: 'expired-access' });
-    const grant = pay(0, signAccess({ uri, permissions: ['read'], granteeKey: reader.key, expiration: 1e12, wrappedKey: new Uint8Array(80) }, patient.secret));
+    const grant = pay(0, createAccessPayload({ uri, permissions: ['read'], granteeKey: reader.key, expiration: 1e12, wrappedKey: new Uint8Array(80) }, patient.secret));
     const b1 = mustAccept(world, blockOn(world, g, [grant]));
     let tip = b1;
     const ledger = new ChainLedger(() => tip, () => 1000);
     expect(ledger.accessGrant(uri, reader.key, 1)?.permissions).toEqual(['read']);
     expect(ledger.accessGrant(uri, reader.key, 2)).toBeUndefined(); // not deep enough yet
     expect(ledger.recordOwner(uri)).toEqual(patient.key);
-    const revoke = pay(1, signAccess({ uri, permissions: [], granteeKey: reader.key, expiration: 0, wrappedKey: new Uint8Array(0) }, patient.secret));
+    const revoke = pay(1, createAccessPayload({ uri, permissions: [], granteeKey: reader.key, expiration: 0, wrappedKey: new Uint8Array(0) }, patient.secret));
     const b2 = mustAccept(world, blockOn(world, b1, [revoke]));
     tip = b2;
     expect(ledger.accessGrant(uri, reader.key, 1)?.permissions).toEqual([]);
     expect(ledger.accessGrant(uri, reader.key, 2)?.permissions).toEqual(['read']);
     // The revoked reader tries to grant itself (or anyone) access to the record: not the owner.
     const world2 = world; // the reader pays with the patient's coin layout; use coin 2 signed by patient for fees
-    const usurp = spend(patient, { kind: 'access', access: signAccess({ uri, permissions: ['read'], granteeKey: reader.key, expiration: 1e12, wrappedKey: new Uint8Array(80) }, reader.secret), inputs: [genesisCoin(world2, 2)], outputs: [{ value: 999_000, owner: patient.key }] });
+    const usurp = spend(patient, { kind: 'access', access: createAccessPayload({ uri, permissions: ['read'], granteeKey: reader.key, expiration: 1e12, wrappedKey: new Uint8Array(80) }, reader.secret), inputs: [genesisCoin(world2, 2)], outputs: [{ value: 999_000, owner: patient.key }] });
     expect(world.store.accept(blockOn(world, b2, [usurp]), 0)).toMatchObject({ ok: false, reason: 'unauthorised-access' });
   });
 });
