@@ -266,7 +266,8 @@ export interface KeyRingOptions {
 export class KeyRing {
   private readonly secrets = new Map<NodeId, Uint8Array>();
   private readonly macStates = new Map<number, Int32Array>();
-  private readonly macAddrs = new Map<number, number>();
+  /** Engine addresses of the session keys: `macAddrs[from][to]` (0 = not stored yet). */
+  private readonly macAddrs: Int32Array[] = [];
   /** Per sender: the receiver list last used and its key addresses (committees are reused arrays). */
   private readonly receiverAddrs = new Map<NodeId, { ids: Int32Array; addrs: Int32Array }>();
   private readonly signing = new Map<NodeId, SigningKeys>();
@@ -308,12 +309,17 @@ export class KeyRing {
 
   /** Byte address of that key's midstates in the engine's memory. */
   macAddr(from: NodeId, to: NodeId): number {
-    const key = from * 1_048_576 + to;
-    let a = this.macAddrs.get(key);
-    if (a === undefined) {
-      a = this.engine!.store(this.macState(from, to));
-      this.macStates.delete(key); // the engine holds it now
-      this.macAddrs.set(key, a);
+    if ((from | 0) !== from || (to | 0) !== to || from < 0 || to < 0) throw new RangeError(`KeyRing: no session key for ${from} → ${to}`);
+    let row = this.macAddrs[from];
+    if (row === undefined || to >= row.length) {
+      const grown = new Int32Array(Math.max(to + 1, 2 * (row?.length ?? 0), 16));
+      if (row) grown.set(row);
+      this.macAddrs[from] = row = grown;
+    }
+    let a = row[to];
+    if (a === 0) {
+      a = row[to] = this.engine!.store(this.macState(from, to));
+      this.macStates.delete(from * 1_048_576 + to); // the engine holds it now
     }
     return a;
   }
@@ -402,9 +408,11 @@ export function makeTag(keys: KeyRing, sender: NodeId, receiver: NodeId, header:
 
 const CHECK = new Int32Array(TAG_WORDS);
 
+const isNodeId = (x: unknown): x is NodeId => typeof x === 'number' && (x | 0) === x && x >= 0;
+
 /** Checks entry `index` of authenticator `auth` (from `sender` to `receiver`); false on any malformation. */
 export function checkTag(keys: KeyRing, sender: NodeId, receiver: NodeId, header: Int32Array, auth: unknown, index: number): boolean {
-  if (!(auth instanceof Int32Array) || index < 0 || auth.length < (index + 1) * TAG_WORDS) return false;
+  if (!(auth instanceof Int32Array) || index < 0 || auth.length < (index + 1) * TAG_WORDS || !isNodeId(sender) || !isNodeId(receiver)) return false;
   const o = index * TAG_WORDS;
   const e = keys.engine;
   if (e) {

@@ -125,10 +125,11 @@ export class PbftClient implements ProtocolNode<PbftMessage> {
     fillHeader(this.hdr, Code.Request, this.committee.epoch, 0, timestamp, this.self, opDigest);
     const auth = makeAuthenticator(this.keys, this.self, this.committee.members, this.hdr);
     void ctx;
-    return {
+    // Frozen: a sent message never changes (replicas memoise digests of frozen batches).
+    return Object.freeze({
       type: 'request', client: this.self, timestamp, op, opDigest, epoch: this.committee.epoch, auth,
       size: requestSize(op, this.committee.members.length), digest: traceDigest(opDigest, this.self, timestamp, this.committee.epoch),
-    };
+    }) as RequestMsg;
   }
 
   private retransmit(ctx: NodeContext<PbftMessage>, o: Outstanding): void {

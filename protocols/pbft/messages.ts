@@ -232,11 +232,45 @@ export function requestDigestOf(r: { client: NodeId; timestamp: number; op: Oper
   return d;
 }
 
+/** `client:timestamp`, the identity of a request (at-most-once execution, checkers). */
+export function requestKey(client: NodeId, timestamp: number): string {
+  return `${client}:${timestamp}`;
+}
+
+/**
+ * Memo of `requestKey` per request object: one string per request, shared by every replica
+ * that handles the request (its hash is computed once, Map lookups by it are cheap). A pure
+ * function of fields that never change after sending (see REQUEST_DIGESTS).
+ */
+const REQUEST_KEYS = new WeakMap<object, string>();
+
+export function requestKeyOf(r: { client: NodeId; timestamp: number }): string {
+  let k = REQUEST_KEYS.get(r);
+  if (k === undefined) REQUEST_KEYS.set(r, (k = requestKey(r.client, r.timestamp)));
+  return k;
+}
+
+/**
+ * Memo of `batchDigest` for *frozen* arrays of frozen requests (clients freeze their requests,
+ * the honest primary each batch it proposes; every backup then checks the digest of the same
+ * array object). Frozen objects cannot change, so the memo is exact; anything else is hashed
+ * every time.
+ */
+const BATCH_DIGESTS = new WeakMap<readonly RequestMsg[], string>();
+
 /** Digest of a batch: SHA-256 over its requests' digests in order (the null request: empty batch). */
 export function batchDigest(requests: readonly RequestMsg[]): string {
+  let frozen = Object.isFrozen(requests);
+  for (let i = 0; frozen && i < requests.length; i++) frozen = Object.isFrozen(requests[i]);
+  if (frozen) {
+    const d = BATCH_DIGESTS.get(requests);
+    if (d !== undefined) return d;
+  }
   let s = 'batch';
   for (const r of requests) s += '|' + r.opDigest;
-  return sha256Hex(s);
+  const d = sha256Hex(s);
+  if (frozen) BATCH_DIGESTS.set(requests, d);
+  return d;
 }
 
 export const NULL_BATCH = batchDigest([]);

@@ -65,6 +65,7 @@ import {
   replySize,
   requestDigest,
   requestDigestOf,
+  requestKeyOf,
   type RequestMsg,
   type StatusMsg,
   traceDigest,
@@ -205,10 +206,8 @@ export class PbftReplica implements ProtocolNode<PbftMessage> {
   /** Primary: requests waiting for a batch, in arrival order. */
   protected queue: RequestMsg[] = [];
   protected readonly queued = new Set<string>();
-  /** Executed requests (`client:timestamp`) → result: at-most-once execution and reply cache. */
-  protected readonly results = new Map<string, string>();
-  /** Request objects whose authenticity this replica has checked. */
-  private readonly verifiedRequests = new WeakSet<RequestMsg>();
+  /** Executed requests (client, timestamp) → result: at-most-once execution and reply cache. */
+  protected readonly results = new ResultLog();
   // ---- view change state
   protected readonly viewChanges = new Map<number, Map<NodeId, ViewChangeMsg>>();
   protected lastNewView: NewViewMsg | null = null;
@@ -319,10 +318,16 @@ export class PbftReplica implements ProtocolNode<PbftMessage> {
     this.k = c.members.length;
     this.f = Math.floor((this.k - 1) / 3);
     this.index = c.members.indexOf(this.self);
+    const idx = new Int32Array(Math.max(...c.members) + 1).fill(-1);
+    for (let i = 0; i < c.members.length; i++) idx[c.members[i]] = i;
+    this.memberIndices = idx;
   }
 
+  /** Member id → index in `committee.members`, −1 for others (O(1) per message, not a scan). */
+  private memberIndices = new Int32Array(0);
+
   protected memberIndex(id: unknown): number {
-    return isInt(id) ? this.committee.members.indexOf(id) : -1;
+    return typeof id === 'number' && (id | 0) === id && id >= 0 && id < this.memberIndices.length ? this.memberIndices[id] : -1;
   }
 
   // ---- ProtocolNode ------------------------------------------------------------------------
@@ -436,7 +441,8 @@ export class PbftReplica implements ProtocolNode<PbftMessage> {
 
   /** Checks a client request: well-formed, digest matches the operation, my authenticator entry valid. */
   protected requestAuthentic(ctx: NodeContext<PbftMessage>, r: RequestMsg): boolean {
-    if (this.verifiedRequests.has(r)) return true;
+    // Only requests that passed these checks enter `pending` (this epoch's): the same object again is authentic.
+    if (r !== null && typeof r === 'object' && this.pending.get(requestKeyOf(r)) === r) return true;
     if (r === null || typeof r !== 'object' || r.type !== 'request' || !isInt(r.client) || !isInt(r.timestamp) || !validOp(r.op) || !isHex64(r.opDigest)) {
       reject(ctx, 'malformed');
       return false;
@@ -459,15 +465,14 @@ export class PbftReplica implements ProtocolNode<PbftMessage> {
       reject(ctx, 'invalid-op');
       return false;
     }
-    this.verifiedRequests.add(r);
     return true;
   }
 
   protected onRequest(ctx: NodeContext<PbftMessage>, r: RequestMsg, from: NodeId): void {
     if (this.index < 0) return;
     if (!this.requestAuthentic(ctx, r)) return;
-    const key = `${r.client}:${r.timestamp}`;
-    const done = this.results.get(key);
+    const key = requestKeyOf(r);
+    const done = this.results.get(r.client, r.timestamp);
     if (done !== undefined) {
       // Executed already: a client retransmission gets the cached reply again (TOCS'02 §4.2);
       // the same request from anybody else is a replay.
@@ -523,13 +528,13 @@ export class PbftReplica implements ProtocolNode<PbftMessage> {
       let i = 0;
       for (; i < this.queue.length && batch.length < this.options.batchSize; i++) {
         const r = this.queue[i];
-        this.queued.delete(`${r.client}:${r.timestamp}`);
-        const key = `${r.client}:${r.timestamp}`;
-        if (!this.results.has(key) && this.pending.has(key)) batch.push(r);
+        const key = requestKeyOf(r);
+        this.queued.delete(key);
+        if (!this.results.has(r.client, r.timestamp) && this.pending.has(key)) batch.push(r);
       }
       this.queue = this.queue.slice(i);
       if (batch.length === 0) continue;
-      this.propose(ctx, this.nextSeq++, batch);
+      this.propose(ctx, this.nextSeq++, Object.freeze(batch) as RequestMsg[]);
       force = false;
     }
     if (this.batchTimer && this.queue.length === 0) {
@@ -585,8 +590,8 @@ export class PbftReplica implements ProtocolNode<PbftMessage> {
     for (const r of m.requests) if (!this.requestAuthentic(ctx, r)) return; // counted inside
     this.acceptPrePrepare(ctx, m.seq, m.view, m.batch, m.requests);
     for (const r of m.requests) {
-      const key = `${r.client}:${r.timestamp}`;
-      if (!this.pending.has(key) && !this.results.has(key)) this.pending.set(key, r);
+      const key = requestKeyOf(r);
+      if (!this.pending.has(key) && !this.results.has(r.client, r.timestamp)) this.pending.set(key, r);
     }
     this.armViewChangeTimer(ctx);
     this.sendVote(ctx, 'prepare', m.view, m.seq, m.batch);
@@ -695,11 +700,11 @@ export class PbftReplica implements ProtocolNode<PbftMessage> {
     let reconfigure: Extract<Operation, { kind: 'reconfigure' }> | undefined;
     for (let i = 0; i < requests.length; i++) {
       const r = requests[i];
-      const key = `${r.client}:${r.timestamp}`;
+      const key = requestKeyOf(r);
       this.pending.delete(key);
-      if (this.results.has(key)) continue; // executed before: at most once
+      if (this.results.has(r.client, r.timestamp)) continue; // executed before: at most once
       const result = `${seq}.${i}`;
-      this.results.set(key, result);
+      this.results.set(r.client, r.timestamp, result);
       executed.push(key);
       if (r.op.kind === 'reconfigure' && !reconfigure) reconfigure = r.op;
       let list = byClient.get(r.client);
@@ -710,7 +715,8 @@ export class PbftReplica implements ProtocolNode<PbftMessage> {
     this.chains[seq] = state;
     this.ledger[seq - 1] = { seq, batch, requests: requests as RequestMsg[] };
     this.lastExec = seq;
-    ctx.emit({ kind: 'pbft.commit', seq, view, epoch: this.committee.epoch, batch, requests: requests.map((r) => `${r.client}:${r.timestamp}`), opDigests: requests.map((r) => r.opDigest), executed, via });
+    const obs = commitLists(requests);
+    ctx.emit({ kind: 'pbft.commit', seq, view, epoch: this.committee.epoch, batch, requests: obs.keys, opDigests: obs.opDigests, executed: executed.length === obs.keys.length ? obs.keys : executed, via });
     for (const client of [...byClient.keys()].sort((a, b) => a - b)) this.sendReply(ctx, client, byClient.get(client)!, seq);
     this.hooks.onExecute?.({ seq, view, epoch: this.committee.epoch, batch, requests, state }, ctx);
     if (reconfigure && !this.reconfig && validMembers(reconfigure.members) && (this.hooks.authorizeReconfigure?.(reconfigure, this.committee, seq) ?? true)) {
@@ -1168,11 +1174,69 @@ export class PbftReplica implements ProtocolNode<PbftMessage> {
 
 const EMPTY = new Int32Array(0);
 
+/**
+ * Results of executed requests by (client, timestamp): at-most-once execution and the reply
+ * cache (TOCS'02 §4.2 keeps the last reply per client; clients here keep many requests in
+ * flight, so all are kept). Per client an array indexed by timestamp — clients number their
+ * requests 1, 2, 3, … — so the per-request lookups of a block are array reads, not lookups in
+ * one large hash table; other timestamps (negative, huge) go to a map.
+ */
+export class ResultLog {
+  private readonly byClient = new Map<NodeId, (string | undefined)[]>();
+  private readonly other = new Map<string, string>();
+  get(client: NodeId, timestamp: number): string | undefined {
+    if (timestamp >= 0 && timestamp < 1_073_741_824) return this.byClient.get(client)?.[timestamp];
+    return this.other.get(`${client}:${timestamp}`);
+  }
+  has(client: NodeId, timestamp: number): boolean {
+    return this.get(client, timestamp) !== undefined;
+  }
+  set(client: NodeId, timestamp: number, result: string): void {
+    if (timestamp >= 0 && timestamp < 1_073_741_824) {
+      let a = this.byClient.get(client);
+      if (!a) this.byClient.set(client, (a = []));
+      a[timestamp] = result;
+    } else this.other.set(`${client}:${timestamp}`, result);
+  }
+  clear(): void {
+    this.byClient.clear();
+    this.other.clear();
+  }
+}
+
+/**
+ * The request keys and digests of a batch, as reported in `pbft.commit`: computed once per
+ * frozen batch array and shared (frozen) by every replica's observation; other arrays each time.
+ */
+const COMMIT_LISTS = new WeakMap<readonly RequestMsg[], { keys: readonly string[]; opDigests: readonly string[] }>();
+
+function commitLists(requests: readonly RequestMsg[]): { keys: readonly string[]; opDigests: readonly string[] } {
+  const frozen = Object.isFrozen(requests);
+  let l = frozen ? COMMIT_LISTS.get(requests) : undefined;
+  if (!l) {
+    l = { keys: Object.freeze(requests.map(requestKeyOf)), opDigests: Object.freeze(requests.map((r) => r.opDigest)) };
+    if (frozen) COMMIT_LISTS.set(requests, l);
+  }
+  return l;
+}
+
+/**
+ * Memo of reply digests (text → SHA-256): a pure function, and every replica sends each client
+ * the same entries for a block, so the client and 99 of 100 replicas find it here. Cleared
+ * wholesale when large.
+ */
+const REPLY_BODIES = new Map<string, string>();
+
 /** Digest a reply's tag covers. */
 export function replyBody(client: NodeId, entries: readonly { timestamp: number; result: string }[]): string {
   let s = `reply|${client}`;
   for (const e of entries) s += `|${e.timestamp}=${e.result}`;
-  return sha256Hex(s);
+  let d = REPLY_BODIES.get(s);
+  if (d === undefined) {
+    if (REPLY_BODIES.size >= 20_000) REPLY_BODIES.clear();
+    REPLY_BODIES.set(s, (d = sha256Hex(s)));
+  }
+  return d;
 }
 
 function joinDigest(state: string, members: readonly NodeId[]): string {
