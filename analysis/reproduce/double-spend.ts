@@ -64,7 +64,7 @@ export const RULE =
 
 /** Runs the Monte-Carlo through the sweep engine and returns the rows. */
 export async function doubleSpendRows(ctx: Pick<FigureContext, 'quick' | 'trials' | 'workers' | 'dir' | 'seed'>): Promise<DoubleSpendRow[]> {
-  const racesPerPoint = ctx.trials ?? (ctx.quick ? 2_000_000 : 20_000_000);
+  const racesPerPoint = ctx.trials ?? (ctx.quick ? 1_000_000 : 20_000_000);
   const batch = Math.min(BATCH, racesPerPoint);
   const batches = Math.ceil(racesPerPoint / batch);
   const grid = doubleSpendGrid();
