@@ -65,8 +65,8 @@ describe('every mutant is caught', () => {
   // The last suite declaring a mutant is the one tested (suites are sorted by name, so the
   // crash-recover suite, where forget-prepared bites most often, wins over the Byzantine one).
   for (const file of listSuites()) for (const m of Object.keys(loadSuite(file).mutants)) mutants.set(m, file);
-  it('there are mutants for PBFT commit quorum and view change', () => {
-    expect([...mutants.keys()]).toEqual(expect.arrayContaining(['commit-quorum-2f', 'forget-prepared']));
+  it('there are mutants for PBFT commit quorum and view change, and PoW fork choice', () => {
+    expect([...mutants.keys()]).toEqual(expect.arrayContaining(['commit-quorum-2f', 'forget-prepared', 'pow-height']));
   });
   for (const [mutant, file] of mutants) {
     it(`${mutant}`, async () => {
@@ -75,6 +75,8 @@ describe('every mutant is caught', () => {
       expect(caught.length).toBeGreaterThan(0);
       expect(r.exitCode).toBe(1);
       const f = caught[0].firstFailure!;
+      // Caught by an invariant checker, not by the protocol code crashing.
+      expect(f.kind, f.message ?? '').toBe('safety');
       expect(f.replay).toContain(`--mutant ${mutant}`);
       expect(f.history!.length).toBeGreaterThan(0);
     });
