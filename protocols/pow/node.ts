@@ -14,6 +14,15 @@
  * own mempool; in `pooled` relay (BlockSim's modelled propagation, for thousands of nodes) a tx
  * reaches every mempool `pooledDelayUs` after submission and only blocks are gossiped.
  *
+ * Relay bookkeeping is node-local — which peers announced a block to this node (so it does not
+ * announce it back: Bitcoin Core's per-peer known-inventory filter) and which peer it asked — but
+ * for blocks in the shared tree it is stored densely in the `BlockEntry` (`heard`, `asked`,
+ * `askedAt`, indexed by node id) instead of in per-node maps: one lookup per message, and the
+ * slots of all nodes for a hot block sit together in memory. A request older than
+ * `REQUEST_TIMEOUT_US` may be re-sent to another peer that announces the block (or to the peer
+ * that sent a child), so a getdata lost to a partition, loss or a crashed peer does not stall the
+ * node forever (Bitcoin Core re-requests stalled blocks from other peers too).
+ *
  * Mining in virtual time: a miner with hash share s finds the next block after an exponential
  * time with mean `blockInterval · work(target)/work(initial target) / s` (memoryless, so it
  * simply restarts whenever the tip changes), then builds the block (fee-rate order, Alg. 1
@@ -35,18 +44,22 @@ const COINBASE_RESERVE = 128;
 const SHORT_ID_BYTES = 6;
 /** BIP 152: a node selects at most 3 high-bandwidth peers. */
 const HB_PEERS = 3;
+/** A block request may be re-sent to another peer after this long without the block, µs. */
+export const REQUEST_TIMEOUT_US = 60_000_000;
+/** Peer indices tracked in `BlockEntry.heard` bitmasks; later peers use the node-local map. */
+const HEARD_BITS = 32;
 
 export class PowNode implements ProtocolNode<PowMessage> {
   tip: BlockEntry;
-  /** Blocks asked for (hash → peer asked) and not yet received. */
-  protected readonly requested = new Map<string, NodeId>();
+  /** Blocks asked for and not yet received, for hashes NOT in the shared tree (else `BlockEntry.asked`). */
+  protected readonly requested = new Map<string, { peer: NodeId; atUs: number }>();
   /** Blocks whose parent this node lacks, by parent hash. */
   protected readonly orphans = new Map<string, { block: Block; from: NodeId }[]>();
   /** Full relay: this node's mempool (txid → tx). */
   readonly mempool = new Map<string, Tx>();
   /** Peers that asked this node for high-bandwidth compact blocks (BIP 152 sendcmpct(1)). */
   protected readonly hbPeers = new Set<NodeId>();
-  /** Peers that announced a block this node does not hold yet (hash → peers). */
+  /** Peers that announced a block this node does not hold yet (hash → peers), when not in `BlockEntry.heard`. */
   protected readonly announcedBy = new Map<string, NodeId[]>();
   protected mineTimer: TimerHandle | undefined;
   /** Compact target the pending mining timer was drawn for. */
@@ -78,6 +91,11 @@ export class PowNode implements ProtocolNode<PowMessage> {
     this.requested.clear();
     this.announcedBy.clear();
     this.orphans.clear();
+    // The dense per-block slots are this node's volatile memory too.
+    for (const e of this.world.store.all()) {
+      if (e.asked) e.asked[this.id] = 0;
+      if (e.heard) e.heard[this.id] = 0;
+    }
     this.mineTimer = undefined;
   }
 
@@ -94,23 +112,18 @@ export class PowNode implements ProtocolNode<PowMessage> {
 
   onMessage(ctx: Ctx, from: NodeId, msg: PowMessage): void {
     switch (msg.type) {
-      case 'inv':
-        if (this.holds(msg.hash)) break;
+      case 'inv': {
+        const e = this.world.store.get(msg.hash);
+        if (e !== undefined && e.have[this.id] === 1) break;
         // Remember who already has it: we will not announce it back to them (Bitcoin Core's
         // per-peer known-inventory filter).
-        {
-          const known = this.announcedBy.get(msg.hash);
-          if (known) known.push(from);
-          else this.announcedBy.set(msg.hash, [from]);
-        }
-        if (!this.requested.has(msg.hash)) {
-          this.requested.set(msg.hash, from);
-          ctx.send(from, getdataMessage(this.world, msg.hash));
-        }
+        this.noteAnnouncer(ctx, msg.hash, e, from);
+        this.request(ctx, msg.hash, e, from);
         break;
+      }
       case 'getdata': {
         const e = this.world.store.get(msg.hash);
-        if (e && e.have[this.id]) ctx.send(from, relayMessages(this.world, e).block);
+        if (e && e.have[this.id]) ctx.send(from, relayMessages(e).block);
         break;
       }
       case 'block':
@@ -146,6 +159,50 @@ export class PowNode implements ProtocolNode<PowMessage> {
   holds(hash: string): boolean {
     const e = this.world.store.get(hash);
     return e !== undefined && e.have[this.id] === 1;
+  }
+
+  /** Records that peer `from` announced block `hash` (`e`: its tree entry, if any) to this node. */
+  protected noteAnnouncer(ctx: Ctx, hash: string, e: BlockEntry | undefined, from: NodeId): void {
+    if (e !== undefined) {
+      const i = ctx.peers.indexOf(from);
+      if (i >= 0 && i < HEARD_BITS) {
+        const heard = (e.heard ??= new Uint32Array(this.world.nodeCount));
+        heard[this.id] |= 1 << i;
+        return;
+      }
+    }
+    const known = this.announcedBy.get(hash);
+    if (known) known.push(from);
+    else this.announcedBy.set(hash, [from]);
+  }
+
+  /**
+   * Asks `peer` for block `hash` (`e`: its tree entry, if any) unless a request younger than
+   * `REQUEST_TIMEOUT_US` is outstanding.
+   */
+  protected request(ctx: Ctx, hash: string, e: BlockEntry | undefined, peer: NodeId): void {
+    if (!this.markRequested(ctx, hash, e, peer)) return;
+    ctx.send(peer, e !== undefined ? relayMessages(e).getdata : { type: 'getdata', size: INV_BYTES, digest: hash, hash });
+  }
+
+  /** Records a request for `hash` from `peer`; false if a recent one is outstanding. */
+  protected markRequested(ctx: Ctx, hash: string, e: BlockEntry | undefined, peer: NodeId): boolean {
+    const now = ctx.now();
+    if (e !== undefined) {
+      const n = this.world.nodeCount;
+      const asked = (e.asked ??= new Int32Array(n));
+      const at = (e.askedAt ??= new Float64Array(n));
+      if (asked[this.id] !== 0 && now - at[this.id] < REQUEST_TIMEOUT_US) return false;
+      if (asked[this.id] !== 0) ctx.metrics.counter('pow.block.rerequested').inc();
+      asked[this.id] = peer + 1;
+      at[this.id] = now;
+      return true;
+    }
+    const r = this.requested.get(hash);
+    if (r !== undefined && now - r.atUs < REQUEST_TIMEOUT_US) return false;
+    if (r !== undefined) ctx.metrics.counter('pow.block.rerequested').inc();
+    this.requested.set(hash, { peer, atUs: now });
+    return true;
   }
 
   // ---- transactions ------------------------------------------------------------------------
@@ -193,7 +250,8 @@ export class PowNode implements ProtocolNode<PowMessage> {
     if (missing === 0) this.receiveBlock(ctx, from, block);
     else {
       ctx.metrics.counter('pow.cmpct.roundtrips').inc();
-      this.requested.set(hash, from);
+      // The block is on its way: do not also getdata it from peers that announce it meanwhile.
+      this.markRequested(ctx, hash, this.world.store.get(hash), from);
       ctx.send(from, { type: 'getblocktxn', size: MSG_HEADER_BYTES + 32 + 3 * missing, digest: hash, hash, missing, missingBytes });
     }
   }
@@ -210,16 +268,16 @@ export class PowNode implements ProtocolNode<PowMessage> {
       let list = this.orphans.get(prev);
       if (!list) this.orphans.set(prev, (list = []));
       if (list.length < 16) list.push({ block, from });
-      if (!this.requested.has(prev) && from >= 0) {
-        this.requested.set(prev, from);
-        ctx.send(from, { type: 'getdata', size: INV_BYTES, digest: prev, hash: prev });
-      }
+      if (from >= 0) this.request(ctx, prev, store.get(prev), from);
       return;
     }
-    const res = store.accept(block, ctx.now());
-    if (!res.ok) return this.reject(ctx, res.reason);
-    const entry = res.entry;
-    this.requested.delete(entry.hash);
+    let entry = store.get(body.hash);
+    if (entry === undefined) {
+      const res = store.accept(block, ctx.now());
+      if (!res.ok) return this.reject(ctx, res.reason);
+      entry = res.entry;
+    }
+    if (this.requested.size > 0) this.requested.delete(entry.hash);
     entry.have[this.id] = 1;
     this.world.noteArrival(entry, ctx.now());
     if (this.world.options.forkChoice.prefer(entry, this.tip)) this.setTip(ctx, entry);
@@ -239,12 +297,17 @@ export class PowNode implements ProtocolNode<PowMessage> {
   /** Announces a block this node now holds to its peers (inv, or cmpctblock to HB peers). */
   protected announce(ctx: Ctx, entry: BlockEntry, from: NodeId): void {
     const peers = ctx.peers;
-    const known = this.announcedBy.get(entry.hash);
-    if (known) this.announcedBy.delete(entry.hash);
-    const compact = this.world.options.compactBlocks;
-    const msgs = relayMessages(this.world, entry);
-    for (const p of peers) {
-      if (p === from || (known !== undefined && known.includes(p))) continue;
+    let known: NodeId[] | undefined;
+    if (this.announcedBy.size > 0) {
+      known = this.announcedBy.get(entry.hash);
+      if (known) this.announcedBy.delete(entry.hash);
+    }
+    const heard = entry.heard === undefined ? 0 : entry.heard[this.id];
+    const compact = this.world.options.compactBlocks && this.hbPeers.size > 0;
+    const msgs = relayMessages(entry);
+    for (let i = 0; i < peers.length; i++) {
+      const p = peers[i];
+      if (p === from || (i < HEARD_BITS && (heard >>> i) & 1) || (known !== undefined && known.includes(p))) continue;
       if (compact && this.hbPeers.has(p)) ctx.send(p, msgs.cmpct);
       else ctx.send(p, msgs.inv);
     }
@@ -361,6 +424,7 @@ export class PowNode implements ProtocolNode<PowMessage> {
 
 interface RelayMessages {
   inv: PowMessage;
+  getdata: PowMessage;
   block: PowMessage;
   cmpct: PowMessage;
 }
@@ -369,29 +433,20 @@ interface RelayMessages {
  * The relay messages of a block, built once and shared by every sender (messages are immutable;
  * sharing saves one allocation per send on 10,000-node runs).
  */
-function relayMessages(world: PowWorld, e: BlockEntry): RelayMessages {
-  const key = e.hash;
-  let m = world.store.messages.get(key) as RelayMessages | undefined;
-  if (!m) {
+function relayMessages(e: BlockEntry): RelayMessages {
+  let m = e.relay as RelayMessages | undefined;
+  if (m === undefined) {
+    const key = e.hash;
     const cb = e.block.txs[0];
     // BIP 152 cmpctblock: header 80 + nonce 8 + short ids (6 bytes each) + prefilled coinbase.
     const cmpctSize = MSG_HEADER_BYTES + 80 + 8 + 3 + SHORT_ID_BYTES * (e.block.txs.length - 1) + 3 + cb.size;
     m = {
       inv: { type: 'inv', size: INV_BYTES, digest: key, hash: key },
+      getdata: { type: 'getdata', size: INV_BYTES, digest: key, hash: key },
       block: { type: 'block', size: MSG_HEADER_BYTES + e.block.size, digest: key, block: e.block },
       cmpct: { type: 'cmpctblock', size: cmpctSize, digest: key, block: e.block },
     };
-    world.store.messages.set(key, m);
+    e.relay = m;
   }
-  return m;
-}
-
-const getdataCache = new WeakMap<PowWorld, Map<string, PowMessage>>();
-
-function getdataMessage(world: PowWorld, hash: string): PowMessage {
-  let c = getdataCache.get(world);
-  if (!c) getdataCache.set(world, (c = new Map()));
-  let m = c.get(hash);
-  if (!m) c.set(hash, (m = { type: 'getdata', size: INV_BYTES, digest: hash, hash }));
   return m;
 }
