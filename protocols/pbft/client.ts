@@ -63,11 +63,25 @@ export class PbftClient implements ProtocolNode<PbftMessage> {
     this.view = committee.startView;
   }
 
-  /** Points the client at a new committee (after a reconfiguration); in-flight requests are re-authenticated on retransmission. */
-  setCommittee(committee: Committee): void {
+  /**
+   * Points the client at a new committee (after a reconfiguration). Replies collected from the
+   * old committee are dropped (f + 1 must come from one committee); requests in flight are
+   * re-authenticated for the new members and, given a context, re-sent to all of them at once
+   * (otherwise at their next retransmission). Views restart with each epoch.
+   */
+  setCommittee(committee: Committee, ctx?: NodeContext<PbftMessage>): void {
+    if (committee.epoch < this.committee.epoch) return;
+    const changed = committee.epoch !== this.committee.epoch;
     this.committee = committee;
     this.f = Math.floor((committee.members.length - 1) / 3);
-    this.view = Math.max(this.view, committee.startView);
+    if (!changed) return;
+    this.view = committee.startView;
+    for (const o of this.outstanding.values()) o.votes.clear();
+    if (ctx) for (const o of this.outstanding.values()) this.retransmit(ctx, o);
+  }
+
+  get currentCommittee(): Committee {
+    return this.committee;
   }
 
   get inFlight(): number {
@@ -144,8 +158,14 @@ export class PbftClient implements ProtocolNode<PbftMessage> {
   onMessage(ctx: NodeContext<PbftMessage>, _from: NodeId, msg: PbftMessage): void {
     if (!msg || msg.type !== 'reply') return;
     const m = msg as ReplyMsg;
-    if (!Array.isArray(m.entries) || !Number.isSafeInteger(m.view) || m.client !== this.self || m.epoch !== this.committee.epoch) {
+    if (!Array.isArray(m.entries) || !Number.isSafeInteger(m.view) || m.client !== this.self || !Number.isSafeInteger(m.epoch) || !m.entries.every(validEntry)) {
       ctx.metrics.counter('pbft.rejected.malformed').inc();
+      return;
+    }
+    if (m.epoch !== this.committee.epoch) {
+      // A late reply of a committee we left is not an error; one from an epoch we have not been
+      // told about cannot be checked.
+      ctx.metrics.counter(m.epoch < this.committee.epoch ? 'pbft.stale' : 'pbft.rejected.epoch').inc();
       return;
     }
     if (!this.committee.members.includes(m.sender)) {
@@ -166,11 +186,15 @@ export class PbftClient implements ProtocolNode<PbftMessage> {
         this.outstanding.delete(e.timestamp);
         if (o.timer) ctx.cancelTimer(o.timer);
         this.accepted++;
-        if (m.view > this.view) this.view = m.view;
+        if (m.view > this.view) this.view = m.view; // replies of this epoch: its views only grow
         const latency = ctx.now() - o.issuedAt;
         ctx.metrics.histogram('pbft.latency').observe(latency);
         ctx.emit({ kind: 'pbft.accepted', client: this.self, timestamp: e.timestamp, result: e.result, issuedAt: o.issuedAt, latency });
       }
     }
   }
+}
+
+function validEntry(e: unknown): boolean {
+  return e !== null && typeof e === 'object' && Number.isSafeInteger((e as { timestamp?: unknown }).timestamp) && typeof (e as { result?: unknown }).result === 'string';
 }

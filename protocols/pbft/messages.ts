@@ -175,12 +175,43 @@ export interface StatusMsg extends Message {
   auth: Int32Array;
 }
 
-/** Reconfiguration: an old member tells a new member the state at the activation checkpoint. */
+/**
+ * A certified committee change (docs/pbft.md "Reconfiguration"): at least f + 1 members of the
+ * committee of epoch − 1 signed (Ed25519) that after executing sequence number `seq`, with state
+ * digest `state`, the committee of `epoch` is `members`. At least one signer is correct, and a
+ * correct replica signs only what its own log dictates, so the statement is true; and unlike
+ * MACs the certificate is transferable, so any node can check it later.
+ */
+export interface EpochCert {
+  epoch: number;
+  members: NodeId[];
+  /** Activation sequence number: the last one ordered by the previous committee. */
+  seq: number;
+  state: string;
+  /** Signatures over `epochStatement(epoch, members, seq, state)` by distinct old members. */
+  shares: { signer: NodeId; signature: string }[];
+}
+
+/** At activation, each old member sends its signature share to the continuing members. */
+export interface EpochShareMsg extends Message {
+  type: 'epoch-share';
+  epoch: number;
+  members: NodeId[];
+  seq: number;
+  state: string;
+  sender: NodeId;
+  signature: string;
+}
+
+/**
+ * Reconfiguration (docs/pbft.md): an old member tells a new member (or a lagging one) the
+ * state at the activation sequence number and proves who the committees are.
+ */
 export interface JoinMsg extends Message {
   type: 'join';
   /** The new epoch. */
   epoch: number;
-  /** First view of the new epoch. */
+  /** First view of the new epoch (views restart at 0 in every epoch). */
   view: number;
   /** Activation sequence number e. */
   seq: number;
@@ -189,6 +220,13 @@ export interface JoinMsg extends Message {
   members: NodeId[];
   /** The ledger up to e, so the new member can serve and check it. */
   blocks: BlockRecord[];
+  /**
+   * Certificates of the committee changes the sender knows, in epoch order (1, 2, …): a
+   * standby that knows only an older committee learns the later ones from them.
+   */
+  chain: EpochCert[];
+  /** The sender's signature share over this change's statement ('' when `chain` already certifies `epoch`). */
+  share: string;
   auth: Int32Array;
 }
 
@@ -203,9 +241,15 @@ export type PbftMessage =
   | FetchMsg
   | BlocksMsg
   | StatusMsg
-  | JoinMsg;
+  | JoinMsg
+  | EpochShareMsg;
 
 // ---- digests ----------------------------------------------------------------------------------
+
+/** What the members of epoch − 1 sign for a committee change (SHA-256, hex). */
+export function epochStatement(epoch: number, members: readonly NodeId[], seq: number, state: string): string {
+  return sha256Hex(`pbft-epoch|${epoch}|${members.join(',')}|${seq}|${state}`);
+}
 
 /** Canonical text of an operation. */
 export function opText(op: Operation): string {
@@ -350,6 +394,14 @@ export function newViewSize(m: Pick<NewViewMsg, 'viewChanges' | 'proposals'>): n
   for (const v of m.viewChanges) s += v.size;
   for (const p of m.proposals) s += 8 + DIGEST_BYTES + requestsBytes(p.requests);
   return s;
+}
+
+export function epochCertSize(c: Pick<EpochCert, 'members' | 'shares'>): number {
+  return 8 + 4 * c.members.length + 8 + DIGEST_BYTES + c.shares.length * (4 + SIGNATURE_BYTES);
+}
+
+export function epochShareSize(members: number): number {
+  return HEADER_BYTES + 8 + 4 * members + DIGEST_BYTES + SIGNATURE_BYTES;
 }
 
 export function blocksSize(blocks: readonly BlockRecord[]): number {

@@ -47,6 +47,11 @@ import {
   checkpointSize,
   type CheckpointMsg,
   Code,
+  type EpochCert,
+  epochCertSize,
+  type EpochShareMsg,
+  epochShareSize,
+  epochStatement,
   type FetchMsg,
   fillHeader,
   GENESIS_STATE,
@@ -136,13 +141,26 @@ export interface ExecutedBlock {
 
 /** Application hooks (DPoS composes through these). */
 export interface ReplicaHooks {
-  /** Application-level validity of an operation, checked before pre-preparing; default: accept. */
-  validateOp?(op: Operation): boolean;
-  /** Whether a committed `reconfigure` is authorised (e.g. matches the election); default: accept. */
+  /**
+   * Application-level validity of an operation, checked once per request and replica before it
+   * is pre-prepared or accepted into a batch; default: accept. `ctx` is the replica's context,
+   * so a check can charge its CPU time (`ctx.charge`) to the virtual clock.
+   */
+  validateOp?(op: Operation, ctx: NodeContext<PbftMessage>): boolean;
+  /**
+   * Whether a committed `reconfigure` is authorised (e.g. matches the election); default:
+   * accept. `committee` is the committee *of the block* (the epoch sequence number `seq` belongs
+   * to, as the log dictates — also while a joining replica replays an old log), so a hook that
+   * is a deterministic function of the log gives every replica the same answer.
+   */
   authorizeReconfigure?(op: Extract<Operation, { kind: 'reconfigure' }>, committee: Committee, seq: number): boolean;
-  /** After each executed block, in sequence order. */
+  /** After each executed block, in sequence order (also blocks replayed from a state transfer or a join). */
   onExecute?(block: ExecutedBlock, ctx: NodeContext<PbftMessage>): void;
-  /** When a new committee takes effect (after executing `atSeq`). */
+  /**
+   * When this replica enters a new epoch (after executing `atSeq`): once per switch, as a member
+   * or as a standby. A replica that jumps several epochs at once (a join after sitting some out)
+   * is told only the epoch it lands in.
+   */
   onReconfigured?(committee: Committee, atSeq: number, ctx: NodeContext<PbftMessage>): void;
 }
 
@@ -216,7 +234,16 @@ export class PbftReplica implements ProtocolNode<PbftMessage> {
   // ---- state transfer / reconfiguration
   protected target: { seq: number; state: string; sources: NodeId[] } | null = null;
   protected reconfig: { members: NodeId[]; at: number } | null = null;
-  private readonly joins = new Map<string, Set<NodeId>>();
+  /** Committees this replica knows to be genuine (its own log, or certificates), by epoch. */
+  protected readonly history = new Map<number, Committee>();
+  /** Certificates of committee changes (epoch → certificate), for the joins this replica sends. */
+  protected readonly certs = new Map<number, EpochCert>();
+  /** Signature shares collected per statement, towards a certificate. */
+  private readonly shares = new Map<string, { cert: Omit<EpochCert, 'shares'>; byNode: Map<NodeId, string> }>();
+  /** Messages of epochs this replica has not entered yet (replayed when it does); bounded. */
+  private epochBuffer: { from: NodeId; msg: PbftMessage; epoch: number }[] = [];
+  /** True while a join's ledger is replayed: committee changes in it are history, not switches. */
+  private replaying = false;
   // ---- timers
   private batchTimer: TimerHandle | undefined;
   private vcTimer: TimerHandle | undefined;
@@ -238,6 +265,7 @@ export class PbftReplica implements ProtocolNode<PbftMessage> {
     this.committee = committee;
     this.setCommittee(committee);
     this.view = committee.startView;
+    this.history.set(committee.epoch, committee);
   }
 
   // ---- quorum rules (overridden only by mutants) -------------------------------------------
@@ -343,8 +371,9 @@ export class PbftReplica implements ProtocolNode<PbftMessage> {
 
   onRecover(ctx: NodeContext<PbftMessage>): void {
     if (this.index < 0) return;
-    // Tell the others where we are; they answer with the new-view and checkpoints we missed.
-    this.multicast(ctx, this.withAuth(ctx, { type: 'status', epoch: this.committee.epoch, view: this.view, seq: this.lastExec, sender: this.self, size: 40, digest: 0, auth: EMPTY }, Code.Status, this.view, this.lastExec, NULL_BATCH));
+    // Tell the others where we are; they answer with the new-view and checkpoints we missed (or,
+    // if they moved on to a later epoch, a join).
+    this.sendStatus(ctx);
     this.armViewChangeTimer(ctx);
     if (this.isPrimary() && !this.changing) this.maybePropose(ctx);
     if (this.target) this.fetch(ctx, 0);
@@ -371,6 +400,18 @@ export class PbftReplica implements ProtocolNode<PbftMessage> {
 
   onMessage(ctx: NodeContext<PbftMessage>, _from: NodeId, msg: PbftMessage): void {
     if (msg === null || typeof msg !== 'object') return reject(ctx, 'malformed');
+    const epoch = (msg as { epoch?: unknown }).epoch;
+    if (typeof epoch === 'number' && epoch !== this.committee.epoch && EPOCH_BOUND.has(msg.type)) {
+      if (epoch > this.committee.epoch) {
+        // Traffic of an epoch we are about to enter (our activation or join is late): keep it.
+        if (this.epochBuffer.length < 64 * Math.max(this.k, 1) + 1024) this.epochBuffer.push({ from: _from, msg, epoch });
+        return;
+      }
+      // From an epoch we left: not an error (late traffic of the previous committee).
+      if (msg.type === 'status') return this.onOldStatus(ctx, msg as StatusMsg);
+      ctx.metrics.counter('pbft.stale').inc();
+      return;
+    }
     switch (msg.type) {
       case 'request':
         return this.onRequest(ctx, msg, _from);
@@ -393,6 +434,8 @@ export class PbftReplica implements ProtocolNode<PbftMessage> {
         return this.onStatus(ctx, msg);
       case 'join':
         return this.onJoin(ctx, msg);
+      case 'epoch-share':
+        return this.onEpochShare(ctx, msg);
       case 'reply':
         return; // replies are for clients
       default:
@@ -461,7 +504,7 @@ export class PbftReplica implements ProtocolNode<PbftMessage> {
       reject(ctx, 'mac');
       return false;
     }
-    if (this.hooks.validateOp && !this.hooks.validateOp(r.op)) {
+    if (this.hooks.validateOp && !this.hooks.validateOp(r.op, ctx)) {
       reject(ctx, 'invalid-op');
       return false;
     }
@@ -497,7 +540,7 @@ export class PbftReplica implements ProtocolNode<PbftMessage> {
 
   protected armViewChangeTimer(ctx: NodeContext<PbftMessage>): void {
     if (this.vcTimer || this.index < 0) return;
-    if (this.changing || this.pending.size > 0) {
+    if (this.changing || this.pending.size > 0 || (this.reconfig !== null && this.lastExec < this.reconfig.at)) {
       const t = this.options.viewChangeTimeoutUs * 2 ** Math.min(this.vcAttempts, 16);
       this.vcTimer = ctx.setTimer(t, { type: 'pbft-vc', view: this.view });
     }
@@ -536,6 +579,15 @@ export class PbftReplica implements ProtocolNode<PbftMessage> {
       if (batch.length === 0) continue;
       this.propose(ctx, this.nextSeq++, Object.freeze(batch) as RequestMsg[]);
       force = false;
+    }
+    // A pending reconfiguration activates at a checkpoint boundary: without client traffic the
+    // primary fills the remaining sequence numbers with null batches (after the batch timeout).
+    if (this.queue.length === 0 && this.reconfig && this.nextSeq <= this.reconfig.at && this.nextSeq <= this.proposalLimit()) {
+      if (!force) {
+        if (!this.batchTimer) this.batchTimer = ctx.setTimer(this.options.batchTimeoutUs, { type: 'pbft-batch' });
+        return;
+      }
+      while (this.nextSeq <= this.reconfig.at && this.nextSeq <= this.proposalLimit()) this.propose(ctx, this.nextSeq++, NO_REQUESTS);
     }
     if (this.batchTimer && this.queue.length === 0) {
       ctx.cancelTimer(this.batchTimer);
@@ -693,43 +745,57 @@ export class PbftReplica implements ProtocolNode<PbftMessage> {
     }
   }
 
-  /** Applies one batch: replies, ledger, chain, checkpoint, reconfiguration. */
+  /**
+   * Applies one batch: replies, ledger, chain, checkpoint, reconfiguration. While a join's ledger
+   * is replayed (`replaying`) only the state advances: no replies, checkpoints or joins, and a
+   * committee change in the log is recorded as history instead of switching this replica.
+   */
   protected execute(ctx: NodeContext<PbftMessage>, seq: number, view: number, batch: string, requests: readonly RequestMsg[], via: 'commit' | 'transfer'): void {
-    const byClient = new Map<NodeId, { timestamp: number; result: string }[]>();
-    const executed: string[] = [];
+    const plan = Object.isFrozen(requests) ? executionPlan(requests, seq) : undefined;
+    let ran: number[] | undefined; // indices executed, only when some request was executed before
     let reconfigure: Extract<Operation, { kind: 'reconfigure' }> | undefined;
     for (let i = 0; i < requests.length; i++) {
       const r = requests[i];
-      const key = requestKeyOf(r);
-      this.pending.delete(key);
-      if (this.results.has(r.client, r.timestamp)) continue; // executed before: at most once
-      const result = `${seq}.${i}`;
-      this.results.set(r.client, r.timestamp, result);
-      executed.push(key);
+      this.pending.delete(requestKeyOf(r));
+      if (this.results.has(r.client, r.timestamp)) {
+        ran ??= Array.from({ length: i }, (_, j) => j); // executed before: at most once
+        continue;
+      }
+      this.results.set(r.client, r.timestamp, plan ? plan.results[i] : `${seq}.${i}`);
+      ran?.push(i);
       if (r.op.kind === 'reconfigure' && !reconfigure) reconfigure = r.op;
-      let list = byClient.get(r.client);
-      if (!list) byClient.set(r.client, (list = []));
-      list.push({ timestamp: r.timestamp, result });
     }
+    const executed = ran?.map((i) => requestKeyOf(requests[i]));
     const state = chainDigest(this.chains[seq - 1], seq, batch);
     this.chains[seq] = state;
     this.ledger[seq - 1] = { seq, batch, requests: requests as RequestMsg[] };
     this.lastExec = seq;
     const obs = commitLists(requests);
-    ctx.emit({ kind: 'pbft.commit', seq, view, epoch: this.committee.epoch, batch, requests: obs.keys, opDigests: obs.opDigests, executed: executed.length === obs.keys.length ? obs.keys : executed, via });
-    for (const client of [...byClient.keys()].sort((a, b) => a - b)) this.sendReply(ctx, client, byClient.get(client)!, seq);
+    ctx.emit({ kind: 'pbft.commit', seq, view, epoch: this.committee.epoch, batch, requests: obs.keys, opDigests: obs.opDigests, executed: executed ?? obs.keys, via });
+    if (!this.replaying) {
+      if (plan && !ran) for (const g of plan.replies) this.sendReply(ctx, g.client, g.entries, seq, g.body);
+      else {
+        const byClient = new Map<NodeId, { timestamp: number; result: string }[]>();
+        for (const i of ran ?? requests.keys()) {
+          const r = requests[i];
+          let list = byClient.get(r.client);
+          if (!list) byClient.set(r.client, (list = []));
+          list.push({ timestamp: r.timestamp, result: this.results.get(r.client, r.timestamp)! });
+        }
+        for (const client of [...byClient.keys()].sort((a, b) => a - b)) this.sendReply(ctx, client, byClient.get(client)!, seq);
+      }
+    }
     this.hooks.onExecute?.({ seq, view, epoch: this.committee.epoch, batch, requests, state }, ctx);
     if (reconfigure && !this.reconfig && validMembers(reconfigure.members) && (this.hooks.authorizeReconfigure?.(reconfigure, this.committee, seq) ?? true)) {
       const K = this.options.checkpointInterval;
       this.reconfig = { members: [...reconfigure.members], at: (Math.floor(seq / K) + 1) * K };
     }
-    if (seq % this.options.checkpointInterval === 0 && this.index >= 0) this.sendCheckpoint(ctx, seq, state);
+    if (seq % this.options.checkpointInterval === 0 && this.index >= 0 && !this.replaying) this.sendCheckpoint(ctx, seq, state);
     if (this.reconfig && seq === this.reconfig.at) this.activateCommittee(ctx);
   }
 
   /** One reply message per client and block, MAC'd for the client (TOCS'02 §4.2, batched). */
-  protected sendReply(ctx: NodeContext<PbftMessage>, client: NodeId, entries: { timestamp: number; result: string }[], seq: number): void {
-    const body = replyBody(client, entries);
+  protected sendReply(ctx: NodeContext<PbftMessage>, client: NodeId, entries: { timestamp: number; result: string }[], seq: number, body = replyBody(client, entries)): void {
     const rep: ReplyMsg = {
       type: 'reply', epoch: this.committee.epoch, view: this.view, sender: this.self, client, entries, body, size: replySize(entries.length),
       digest: traceDigest(body, this.self, this.view, seq), auth: this.pointTag(ctx, client, Code.Reply, this.committee.epoch, this.view, 0, body),
@@ -1101,28 +1167,63 @@ export class PbftReplica implements ProtocolNode<PbftMessage> {
     if (primary) this.maybePropose(ctx, true);
   }
 
-  // ---- reconfiguration (docs/pbft.md) ------------------------------------------------------
+  // ---- reconfiguration (docs/pbft.md "Reconfiguration") ---------------------------------------
 
+  /** f of a committee. */
+  private static faults(c: Committee): number {
+    return Math.floor((c.members.length - 1) / 3);
+  }
+
+  /**
+   * Executed the activation sequence number e of an authorised committee change. Live: as an
+   * old member, sign the change and send the share to the continuing members and a join (ledger,
+   * certificate chain, share) to each new member; then switch. While replaying a join's ledger:
+   * only record the committee (history), the join switches once at its end.
+   */
   private activateCommittee(ctx: NodeContext<PbftMessage>): void {
     const rc = this.reconfig!;
     const old = this.committee;
-    const next: Committee = { members: rc.members, epoch: old.epoch + 1, startView: this.view + 1 };
-    const state = this.chains[rc.at];
-    for (const to of rc.members) {
-      if (old.members.includes(to)) continue;
-      const body = state;
-      const join: JoinMsg = {
-        type: 'join', epoch: next.epoch, view: next.startView, seq: rc.at, sender: this.self, state, members: [...rc.members], blocks: this.ledger.slice(0, rc.at),
-        size: blocksSize(this.ledger.slice(0, rc.at)) + 4 * rc.members.length, digest: traceDigest(body, this.self, next.epoch, rc.at),
-        auth: this.pointTag(ctx, to, Code.Join, next.epoch, next.startView, rc.at, joinDigest(state, rc.members)),
+    const next: Committee = { members: Object.freeze([...rc.members]) as NodeId[], epoch: old.epoch + 1, startView: 0 };
+    this.reconfig = null;
+    this.history.set(next.epoch, next);
+    if (this.replaying) {
+      this.setCommittee(next);
+      return;
+    }
+    if (this.index >= 0) {
+      const state = this.chains[rc.at];
+      const statement = epochStatement(next.epoch, next.members, rc.at, state);
+      if (this.options.cpu.signUs > 0) ctx.charge(this.options.cpu.signUs);
+      const signature = this.keys.sign(this.self, statement);
+      this.addShare(ctx, { epoch: next.epoch, members: [...next.members], seq: rc.at, state }, statement, this.self, signature, old);
+      const share: EpochShareMsg = {
+        type: 'epoch-share', epoch: next.epoch, members: [...next.members], seq: rc.at, state, sender: this.self, signature,
+        size: epochShareSize(next.members.length), digest: traceDigest(statement, this.self, next.epoch, rc.at),
       };
-      ctx.send(to, join);
+      for (const to of next.members) if (to !== this.self && old.members.includes(to)) ctx.send(to, share);
+      for (const to of next.members) if (!old.members.includes(to)) ctx.send(to, this.joinFor(ctx, to, next, rc.at, signature));
     }
     this.switchCommittee(ctx, next, rc.at);
   }
 
+  /** A join for `to`: the ledger up to `at`, every certificate this replica holds, and (optionally) its share. */
+  private joinFor(ctx: NodeContext<PbftMessage>, to: NodeId, next: Committee, at: number, share: string): JoinMsg {
+    const state = this.chains[at];
+    const blocks = this.ledger.slice(0, at);
+    const chain = [...this.certs.keys()].sort((x, y) => x - y).map((e) => this.certs.get(e)!).filter((c) => c.epoch <= next.epoch);
+    let size = blocksSize(blocks) + 4 * next.members.length + 64;
+    for (const c of chain) size += epochCertSize(c);
+    return {
+      type: 'join', epoch: next.epoch, view: 0, seq: at, sender: this.self, state, members: [...next.members], blocks, chain, share,
+      size, digest: traceDigest(state, this.self, next.epoch, at),
+      auth: this.pointTag(ctx, to, Code.Join, next.epoch, 0, at, joinDigest(state, next.members)),
+    };
+  }
+
+  /** Enters `next` after executing `at` (live activation or an accepted join). */
   private switchCommittee(ctx: NodeContext<PbftMessage>, next: Committee, at: number): void {
     this.setCommittee(next);
+    this.history.set(next.epoch, next);
     this.reconfig = null;
     this.view = next.startView;
     this.changing = false;
@@ -1140,39 +1241,214 @@ export class PbftReplica implements ProtocolNode<PbftMessage> {
     this.pending.clear(); // requests were authenticated for the old committee; clients re-send
     if (this.vcTimer) ctx.cancelTimer(this.vcTimer);
     this.vcTimer = undefined;
+    if (this.batchTimer) ctx.cancelTimer(this.batchTimer);
+    this.batchTimer = undefined;
     ctx.emit({ kind: 'pbft.reconfigured', epoch: next.epoch, members: [...next.members], seq: at, member: this.index >= 0 });
     this.hooks.onReconfigured?.(next, at, ctx);
+    // Traffic of this epoch that arrived early; drop what belongs to epochs we skipped.
+    const buffered = this.epochBuffer;
+    this.epochBuffer = [];
+    for (const b of buffered) {
+      if (b.epoch === next.epoch) this.onMessage(ctx, b.from, b.msg);
+      else if (b.epoch > next.epoch) this.epochBuffer.push(b);
+    }
   }
 
+  /** Checks one signature share against the committee of `epoch − 1` and adds it; a certificate at f + 1. */
+  private addShare(ctx: NodeContext<PbftMessage>, cert: Omit<EpochCert, 'shares'>, statement: string, signer: NodeId, signature: string, old: Committee): boolean {
+    if (this.certs.has(cert.epoch)) return true;
+    let entry = this.shares.get(statement);
+    if (!entry) this.shares.set(statement, (entry = { cert, byNode: new Map() }));
+    if (entry.byNode.has(signer)) return true;
+    if (signer !== this.self) {
+      if (this.options.cpu.verifyUs > 0 && !this.keys.isCachedValid(signer, statement, signature)) ctx.charge(this.options.cpu.verifyUs);
+      if (!this.keys.verify(signer, statement, signature)) return false;
+    }
+    entry.byNode.set(signer, signature);
+    if (entry.byNode.size >= PbftReplica.faults(old) + 1) {
+      const shares = [...entry.byNode].sort((x, y) => x[0] - y[0]).map(([s, sig]) => ({ signer: s, signature: sig }));
+      this.certs.set(cert.epoch, { ...cert, shares });
+      for (const [k, e] of this.shares) if (e.cert.epoch <= cert.epoch) this.shares.delete(k);
+    }
+    return true;
+  }
+
+  protected onEpochShare(ctx: NodeContext<PbftMessage>, m: EpochShareMsg): void {
+    if (!isInt(m.epoch) || !isInt(m.seq) || !isHex64(m.state) || !validMembers(m.members) || typeof m.signature !== 'string') return reject(ctx, 'malformed');
+    if (this.certs.has(m.epoch)) return;
+    const old = this.history.get(m.epoch - 1);
+    if (!old || !old.members.includes(m.sender)) return reject(ctx, 'not-member');
+    const statement = epochStatement(m.epoch, m.members, m.seq, m.state);
+    if (!this.addShare(ctx, { epoch: m.epoch, members: [...m.members], seq: m.seq, state: m.state }, statement, m.sender, m.signature, old)) reject(ctx, 'signature');
+  }
+
+  /**
+   * Checks a certificate of epoch `c.epoch` against the committee of the epoch before (which
+   * this replica must know): f + 1 valid signatures by distinct members.
+   */
+  private validCert(ctx: NodeContext<PbftMessage>, c: EpochCert): boolean {
+    if (!c || !isInt(c.epoch) || !isInt(c.seq) || !isHex64(c.state) || !validMembers(c.members) || !Array.isArray(c.shares)) return false;
+    const old = this.history.get(c.epoch - 1);
+    if (!old) return false;
+    const statement = epochStatement(c.epoch, c.members, c.seq, c.state);
+    const signers = new Set<NodeId>();
+    for (const s of c.shares) {
+      if (!s || !old.members.includes(s.signer) || signers.has(s.signer) || typeof s.signature !== 'string') continue;
+      if (this.options.cpu.verifyUs > 0 && !this.keys.isCachedValid(s.signer, statement, s.signature)) ctx.charge(this.options.cpu.verifyUs);
+      if (this.keys.verify(s.signer, statement, s.signature)) signers.add(s.signer);
+    }
+    return signers.size >= PbftReplica.faults(old) + 1;
+  }
+
+  /**
+   * Learns committees from a certificate chain: each certificate for the epoch after the
+   * latest one known, checked against the committee it follows — a chain of trust from a
+   * committee this replica already knows (its log, or the genesis configuration).
+   */
+  private learnChain(ctx: NodeContext<PbftMessage>, chain: unknown): void {
+    if (!Array.isArray(chain)) return;
+    for (const c of chain as EpochCert[]) {
+      if (!c || !isInt(c.epoch) || this.history.has(c.epoch) || !this.history.has(c.epoch - 1)) continue;
+      if (!this.validCert(ctx, c)) {
+        reject(ctx, 'certificate');
+        return;
+      }
+      const committee: Committee = { members: Object.freeze([...c.members]) as NodeId[], epoch: c.epoch, startView: 0 };
+      this.history.set(c.epoch, committee);
+      this.certs.set(c.epoch, { epoch: c.epoch, members: [...c.members], seq: c.seq, state: c.state, shares: c.shares.map((x) => ({ signer: x.signer, signature: x.signature })) });
+    }
+  }
+
+  /**
+   * A join: an old member's word that after sequence number `seq` (state `state`) the committee
+   * of `epoch` is `members`. Accepted from f_old + 1 matching joins of members of the committee
+   * of `epoch − 1` (their shares then form the certificate), or from one join whose chain
+   * certifies `epoch` itself. The committee of `epoch − 1` may itself come from the chain, so a
+   * standby that sat out any number of epochs (or never was a member) can join. Then the ledger
+   * is checked against `state`, replayed (committee changes in it are history) and the replica
+   * switches once.
+   */
   protected onJoin(ctx: NodeContext<PbftMessage>, m: JoinMsg): void {
-    if (this.index >= 0) return;
-    if (!isInt(m.epoch) || !isInt(m.seq) || !isInt(m.view) || !isHex64(m.state) || !validMembers(m.members) || !Array.isArray(m.blocks)) return reject(ctx, 'malformed');
-    if (m.epoch !== this.committee.epoch + 1 || this.memberIndex(m.sender) < 0) return reject(ctx, 'not-member');
+    if (!isInt(m.epoch) || !isInt(m.seq) || !isInt(m.view) || !isHex64(m.state) || !validMembers(m.members) || !Array.isArray(m.blocks) || typeof m.share !== 'string') return reject(ctx, 'malformed');
+    if (m.epoch <= this.committee.epoch) {
+      ctx.metrics.counter('pbft.stale').inc(); // we are there already (e.g. joins of both f + 1 and more)
+      return;
+    }
+    this.learnChain(ctx, m.chain);
+    const old = this.history.get(m.epoch - 1);
+    if (!old || !old.members.includes(m.sender)) return reject(ctx, 'not-member');
     const digest = joinDigest(m.state, m.members);
     if (!this.authenticPoint(ctx, Code.Join, m.epoch, m.view, m.seq, m.sender, digest, m.auth)) return reject(ctx, 'mac');
-    const key = `${m.epoch}|${m.view}|${m.seq}|${digest}`;
-    let set = this.joins.get(key);
-    if (!set) this.joins.set(key, (set = new Set()));
-    set.add(m.sender);
-    if (set.size < this.f + 1 || !m.members.includes(this.self)) return;
-    // f + 1 old members vouch for (e, state): adopt the ledger if it reproduces the state.
-    let state = GENESIS_STATE;
-    for (let i = 0; i < m.blocks.length; i++) {
+    const statement = epochStatement(m.epoch, m.members, m.seq, m.state);
+    const known = this.certs.get(m.epoch);
+    if (!known || epochStatement(known.epoch, known.members, known.seq, known.state) !== statement) {
+      if (known) return reject(ctx, 'certificate'); // contradicts a certified change
+      if (!this.addShare(ctx, { epoch: m.epoch, members: [...m.members], seq: m.seq, state: m.state }, statement, m.sender, m.share, old)) return reject(ctx, 'signature');
+      if (!this.certs.has(m.epoch)) return; // waiting for f_old + 1
+    }
+    this.history.set(m.epoch, this.history.get(m.epoch) ?? { members: Object.freeze([...m.members]) as NodeId[], epoch: m.epoch, startView: 0 });
+    if (!m.members.includes(this.self)) return; // learnt the committee; nothing to join
+    // Check the ledger against the certified state before executing anything: our own prefix,
+    // then the blocks we lack (the hash chain binds them all).
+    if (m.blocks.length !== m.seq || this.lastExec > m.seq) return reject(ctx, 'transfer');
+    let state = this.chains[this.lastExec];
+    for (let i = this.lastExec; i < m.blocks.length; i++) {
       const b = m.blocks[i];
-      if (!b || b.seq !== i + 1 || batchDigest(b.requests) !== b.batch) return reject(ctx, 'transfer');
+      if (!b || b.seq !== i + 1 || !Array.isArray(b.requests) || b.requests.length > Math.max(this.options.batchSize, 1) * 4 + 64) return reject(ctx, 'transfer');
+      for (const r of b.requests) if (!r || r.type !== 'request' || !validOp(r.op) || !isInt(r.client) || !isInt(r.timestamp) || requestDigestOf(r) !== r.opDigest) return reject(ctx, 'transfer');
+      if (batchDigest(b.requests) !== b.batch) return reject(ctx, 'transfer');
       state = chainDigest(state, b.seq, b.batch);
     }
-    if (m.blocks.length !== m.seq || state !== m.state) return reject(ctx, 'transfer');
-    for (const b of m.blocks) {
-      if (b.seq <= this.lastExec) continue;
-      this.execute(ctx, b.seq, m.view, b.batch, b.requests, 'transfer');
+    if (state !== m.state) return reject(ctx, 'transfer');
+    const from = this.lastExec;
+    this.replaying = true;
+    try {
+      for (let i = from; i < m.blocks.length; i++) {
+        const b = m.blocks[i];
+        this.execute(ctx, b.seq, 0, b.batch, b.requests, 'transfer');
+      }
+    } finally {
+      this.replaying = false;
     }
-    this.joins.clear();
-    this.switchCommittee(ctx, { members: m.members, epoch: m.epoch, startView: m.view }, m.seq);
+    // Our own replay derives the same committee from the log (the hook is a function of it).
+    const derived = this.committee;
+    if (derived.epoch !== m.epoch || derived.members.length !== m.members.length || derived.members.some((x, i) => x !== m.members[i])) {
+      ctx.metrics.counter('pbft.reconfig-mismatch').inc();
+    }
+    this.shares.clear();
+    this.switchCommittee(ctx, this.history.get(m.epoch)!, m.seq);
+    if (this.index >= 0) this.sendStatus(ctx); // catch up with what the new committee did since
+  }
+
+  /** Tells the committee where we are (after a recovery or a join); they answer with what we missed. */
+  private sendStatus(ctx: NodeContext<PbftMessage>): void {
+    this.multicast(ctx, this.withAuth(ctx, { type: 'status', epoch: this.committee.epoch, view: this.view, seq: this.lastExec, sender: this.self, size: 40, digest: 0, auth: EMPTY }, Code.Status, this.view, this.lastExec, NULL_BATCH));
+  }
+
+  /**
+   * A status from an epoch we have left: a member of our committee that missed the change (a
+   * crash across the activation). It gets a join whose chain certifies our epoch.
+   */
+  private onOldStatus(ctx: NodeContext<PbftMessage>, m: StatusMsg): void {
+    ctx.metrics.counter('pbft.stale').inc();
+    if (this.index < 0 || !isInt(m.seq) || !isInt(m.view) || this.memberIndex(m.sender) < 0 || m.sender === this.self) return;
+    const then = this.history.get(m.epoch);
+    const cert = this.certs.get(this.committee.epoch);
+    const myIndex = then ? then.members.indexOf(this.self) : -1;
+    if (!then || !cert || myIndex < 0 || !then.members.includes(m.sender)) return;
+    if (this.options.cpu.macUs > 0) ctx.charge(this.options.cpu.macUs);
+    if (!fillHeader(this.hdr, Code.Status, m.epoch, m.view, m.seq, m.sender, NULL_BATCH) || !checkTag(this.keys, m.sender, this.self, this.hdr, m.auth, myIndex)) return reject(ctx, 'mac');
+    ctx.metrics.counter('pbft.catch-up-joins').inc();
+    ctx.send(m.sender, this.joinFor(ctx, m.sender, this.committee, cert.seq, ''));
+  }
+
+  /** Committees this replica knows (its log and certificates), for tests and summaries. */
+  knownCommittee(epoch: number): Committee | undefined {
+    return this.history.get(epoch);
   }
 }
 
 const EMPTY = new Int32Array(0);
+
+/** The null batch's (frozen) request list. */
+const NO_REQUESTS = Object.freeze([]) as unknown as RequestMsg[];
+
+/** Message types that belong to one epoch's committee (others are handled whatever the epoch). */
+const EPOCH_BOUND = new Set<string>(['request', 'pre-prepare', 'prepare', 'commit', 'checkpoint', 'view-change', 'new-view', 'status']);
+
+/**
+ * What executing a frozen batch at `seq` produces when none of its requests ran before — the
+ * same for every replica: result strings, request keys, and one reply (entries and body) per
+ * client in client order. Computed once per batch object and shared.
+ */
+interface ExecutionPlan {
+  seq: number;
+  keys: readonly string[];
+  results: readonly string[];
+  replies: readonly { client: NodeId; entries: { timestamp: number; result: string }[]; body: string }[];
+}
+const PLANS = new WeakMap<readonly RequestMsg[], ExecutionPlan>();
+
+function executionPlan(requests: readonly RequestMsg[], seq: number): ExecutionPlan {
+  let p = PLANS.get(requests);
+  if (p && p.seq === seq) return p;
+  const results = requests.map((_, i) => `${seq}.${i}`);
+  const byClient = new Map<NodeId, { timestamp: number; result: string }[]>();
+  for (let i = 0; i < requests.length; i++) {
+    const r = requests[i];
+    let list = byClient.get(r.client);
+    if (!list) byClient.set(r.client, (list = []));
+    list.push(Object.freeze({ timestamp: r.timestamp, result: results[i] }));
+  }
+  // Frozen: every replica's reply to a client carries this same entries array.
+  const replies = [...byClient.keys()].sort((a, b) => a - b).map((client) => {
+    const entries = Object.freeze(byClient.get(client)!) as { timestamp: number; result: string }[];
+    return { client, entries, body: replyBody(client, entries) };
+  });
+  p = { seq, keys: commitLists(requests).keys, results, replies };
+  PLANS.set(requests, p);
+  return p;
+}
 
 /**
  * Results of executed requests by (client, timestamp): at-most-once execution and the reply
@@ -1227,8 +1503,23 @@ function commitLists(requests: readonly RequestMsg[]): { keys: readonly string[]
  */
 const REPLY_BODIES = new Map<string, string>();
 
+/** Reply digests of frozen entry arrays (shared by all replicas' replies to a client, see executionPlan). */
+const FROZEN_REPLY_BODIES = new WeakMap<object, { client: NodeId; body: string }>();
+
 /** Digest a reply's tag covers. */
 export function replyBody(client: NodeId, entries: readonly { timestamp: number; result: string }[]): string {
+  let frozen = Object.isFrozen(entries);
+  for (let i = 0; frozen && i < entries.length; i++) frozen = Object.isFrozen(entries[i]);
+  if (frozen) {
+    const m = FROZEN_REPLY_BODIES.get(entries);
+    if (m && m.client === client) return m.body;
+  }
+  const body = replyBodyOfText(client, entries);
+  if (frozen) FROZEN_REPLY_BODIES.set(entries, { client, body });
+  return body;
+}
+
+function replyBodyOfText(client: NodeId, entries: readonly { timestamp: number; result: string }[]): string {
   let s = `reply|${client}`;
   for (const e of entries) s += `|${e.timestamp}=${e.result}`;
   let d = REPLY_BODIES.get(s);
