@@ -94,14 +94,20 @@ export function makeLayout(pop: Population): NodeLayout {
   };
 }
 
+/** Called before a ballot signature is checked (signer node, digest, signature), e.g. to charge its CPU time. */
+export type OnVerify = (signer: NodeId, digest: string, signature: string) => void;
+
 /** Signature check of a parsed ballot against the voter's node key (cached by the KeyRing). */
-export function ballotSignatureValid(keys: KeyRing, layout: NodeLayout, pop: Population, b: Ballot, signature: string): boolean {
+export function ballotSignatureValid(keys: KeyRing, layout: NodeLayout, pop: Population, b: Ballot, signature: string, onVerify?: OnVerify): boolean {
   if (!Number.isInteger(b.voter) || b.voter < 0 || b.voter >= pop.institutions.length) return false;
-  return keys.verify(layout.institutionNode(b.voter), ballotDigest(b), signature);
+  const signer = layout.institutionNode(b.voter);
+  const digest = ballotDigest(b);
+  onVerify?.(signer, digest, signature);
+  return keys.verify(signer, digest, signature);
 }
 
 /** Stateless validity of an operation, for `hooks.validateOp` (before pre-preparing). */
-export function operationWellFormed(op: Operation, pop: Population, keys: KeyRing, layout: NodeLayout, votesPerInstitution: number): boolean {
+export function operationWellFormed(op: Operation, pop: Population, keys: KeyRing, layout: NodeLayout, votesPerInstitution: number, onVerify?: OnVerify): boolean {
   if (op.kind === 'reconfigure') return true; // authorised (or not) at execution, against the tally
   const t = parseTag(op.tag);
   if (!t) return false;
@@ -112,7 +118,7 @@ export function operationWellFormed(op: Operation, pop: Population, keys: KeyRin
       if (seen.has(c) || !pop.institutions[c]?.candidate) return false;
       seen.add(c);
     }
-    return ballotSignatureValid(keys, layout, pop, t.ballot, t.signature);
+    return ballotSignatureValid(keys, layout, pop, t.ballot, t.signature, onVerify);
   }
   return t.institution < pop.institutions.length;
 }

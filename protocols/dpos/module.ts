@@ -117,6 +117,14 @@ export const dposSchema = z
         fetchTimeout: duration({ positive: true }).prefault('200ms').describe('State-transfer retry timer (µs after parsing). Default 200ms.'),
         retransmit: duration({ positive: true }).prefault('1s').describe('Clients\' first retransmission timeout, doubling (µs after parsing). Default 1s.'),
         maxOutstanding: integer({ min: 1 }).default(1000).describe('Most requests in flight per client. Default 1000.'),
+        cpu: z
+          .strictObject({
+            mac: duration().prefault('0us').describe('CPU time charged per MAC tag computed or checked (µs after parsing). Default 0.'),
+            sign: duration().prefault('0us').describe('CPU time per Ed25519 signature (µs after parsing). Default 0.'),
+            verify: duration().prefault('0us').describe('CPU time per Ed25519 verification, PBFT\'s and ballot signatures alike (µs after parsing). Default 0.'),
+          })
+          .prefault({})
+          .describe('Per-operation CPU costs charged to the delegates\' virtual clocks.'),
       })
       .prefault({})
       .describe('PBFT options passed through to every delegate.'),
@@ -191,7 +199,7 @@ export const dposModule: ProtocolModule<DposConfig, DposMessage> = {
       watermarkWindow: cfg.pbft.watermarkWindow,
       viewChangeTimeoutUs: cfg.pbft.viewChangeTimeout,
       fetchTimeoutUs: cfg.pbft.fetchTimeout,
-      cpu: { macUs: 0, signUs: 0, verifyUs: 0 },
+      cpu: { macUs: cfg.pbft.cpu.mac, signUs: cfg.pbft.cpu.sign, verifyUs: cfg.pbft.cpu.verify },
     };
     const ledgerOptions = { committee: cfg.committee, votesPerInstitution: election.votesPerInstitution, tieBreak: cfg.tieBreak, checkpointInterval: cfg.pbft.checkpointInterval };
     const world: DposWorld = {

@@ -10,11 +10,13 @@
  *   the scenario gives Byzantine delegates) whose hooks feed a `DposLedger`, plus a co-located
  *   `PbftClient` through which the delegate submits the `reconfigure` at the epoch boundary. The
  *   replica's `authorizeReconfigure` accepts a committee only if it equals the tally's.
+ *   Standby delegates need nothing from DPoS to join later: PBFT's joins carry the certificate
+ *   chain of committee changes (docs/pbft.md "Reconfiguration").
  * - Committee announcements: when a committee takes effect, each member of the *old* committee
  *   sends a MAC-authenticated `dpos-committee` (epoch, members) to every other node; a node adopts
  *   the new committee after f_old + 1 matching announcements from members of the committee it
- *   knows (at least one is correct). Institutions re-point their clients; standby delegates
- *   re-base their (stateless) standby replica on it so that a later `join` finds them.
+ *   knows (at least one is correct). Institutions (and delegates' own clients) re-point their
+ *   PBFT clients with it.
  */
 import type { Metrics } from '../../sim/metrics.ts';
 import type { Rng } from '../../sim/rng.ts';
@@ -30,7 +32,7 @@ import { PbftReplica } from '../pbft/replica.ts';
 import type { ElectionOptions } from './election.ts';
 import { cartelApprovals, honestApprovals } from './election.ts';
 import type { Population } from './institutions.ts';
-import type { LedgerOptions, NodeLayout, ReconfigureDecision } from './ledger.ts';
+import type { LedgerOptions, NodeLayout, OnVerify, ReconfigureDecision } from './ledger.ts';
 import { ballotDigest, ballotTag, DposLedger, operationWellFormed } from './ledger.ts';
 
 /** MAC'd header code of a committee announcement (outside PBFT's codes 1–10). */
@@ -242,14 +244,11 @@ export class InstitutionNode implements ProtocolNode<DposMessage> {
 /** Builds the PBFT stack of a delegate: the replica (with the given hooks) and the node that runs it (the replica or an adversary wrapper). */
 export type PbftStackFactory = (identity: NodeId, committee: Committee, hooks: ReplicaHooks) => { replica: PbftReplica; node: ProtocolNode<PbftMessage> };
 
-type DelegateTimer = { type: 'dpos-boundary'; epoch: number } | { type: 'dpos-gen'; gen: number; tag: unknown };
+type DelegateTimer = { type: 'dpos-boundary'; epoch: number } | { type: 'dpos-pbft'; tag: unknown };
 
-/** A context that tags the PBFT stack's timers with a generation, so a re-based replica never sees its predecessor's timers. */
-class GenerationContext implements NodeContext<PbftMessage> {
-  constructor(
-    private readonly real: NodeContext<DposMessage>,
-    private readonly gen: number,
-  ) {}
+/** The PBFT stack's context: its timers are tagged so they reach the stack (not the co-located client). */
+class StackContext implements NodeContext<PbftMessage> {
+  constructor(private readonly real: NodeContext<DposMessage>) {}
   get id(): NodeId {
     return this.real.id;
   }
@@ -275,7 +274,7 @@ class GenerationContext implements NodeContext<PbftMessage> {
     this.real.broadcast(msg, except);
   }
   setTimer(delay: Micros, tag: unknown): TimerHandle {
-    return this.real.setTimer(delay, { type: 'dpos-gen', gen: this.gen, tag } satisfies DelegateTimer);
+    return this.real.setTimer(delay, { type: 'dpos-pbft', tag } satisfies DelegateTimer);
   }
   cancelTimer(handle: TimerHandle): void {
     this.real.cancelTimer(handle);
@@ -298,15 +297,14 @@ class GenerationContext implements NodeContext<PbftMessage> {
 }
 
 export class DelegateNode implements ProtocolNode<DposMessage> {
-  replica!: PbftReplica;
-  private pbftNode!: ProtocolNode<PbftMessage>;
-  ledger!: DposLedger;
+  readonly replica: PbftReplica;
+  private readonly pbftNode: ProtocolNode<PbftMessage>;
+  readonly ledger: DposLedger;
   readonly client: PbftClient;
   private readonly view: CommitteeView;
-  private gen = 0;
-  /** The committee my PBFT stack runs under (genesis, a re-base, or the last reconfiguration). */
+  /** The committee my PBFT stack runs under (genesis, or the last reconfiguration). */
   private pbftCommittee: Committee;
-  private genCtx: GenerationContext | undefined;
+  private stackCtx: StackContext | undefined;
   /** Timestamp of my last reconfigure request, with its epoch. */
   private myReconfigure: { timestamp: number; epoch: number } | undefined;
   /** Committees this delegate installed (epoch → members), for tests and summaries. */
@@ -322,13 +320,18 @@ export class DelegateNode implements ProtocolNode<DposMessage> {
     this.view = new CommitteeView(w.genesis);
     this.client = new PbftClient(self, w.genesis, w.keys, { ...w.client, ratePerSec: 0, opBytes: 0, startUs: 0, stopUs: Number.POSITIVE_INFINITY });
     this.pbftCommittee = w.genesis;
-    this.rebase(w.genesis);
+    // Every delegate's replica starts from the genesis committee and its ledger from the empty
+    // log; both follow the log from there (a join replays it, committee changes included).
+    const { replica, node } = this.stack(this.self, w.genesis, this.hooks());
+    this.replica = replica;
+    this.pbftNode = node;
+    this.ledger = new DposLedger(w.pop, w.layout, w.keys, w.ledger, w.genesis.members);
   }
 
   /** The hooks DPoS gives the replica. Subclasses (test variants) may override them. */
   protected hooks(): ReplicaHooks {
     return {
-      validateOp: (op) => operationWellFormed(op, this.w.pop, this.w.keys, this.w.layout, this.w.election.votesPerInstitution),
+      validateOp: (op, ctx) => operationWellFormed(op, this.w.pop, this.w.keys, this.w.layout, this.w.election.votesPerInstitution, this.chargeVerify(ctx)),
       onExecute: (block, ctx) => this.onExecute(block, ctx),
       authorizeReconfigure: (op, committee, seq) => this.authorize(op.members, seq, committee),
       onReconfigured: (committee, atSeq, ctx) => this.onReconfigured(committee, atSeq, ctx),
@@ -336,37 +339,33 @@ export class DelegateNode implements ProtocolNode<DposMessage> {
   }
 
   /**
-   * The tally check: the block's first reconfigure was authorised by the ledger, for the epoch the
-   * replica is in. A replica re-based on a later committee replays older reconfigurations inside
-   * a state transfer; those already happened and must not switch it again (PBFT would label
-   * epoch e's committee e + 1).
+   * The tally check: the block's first reconfigure was authorised by the ledger. (PBFT hands the
+   * hook the committee of the block's own epoch, also when a join replays old blocks, and the
+   * ledger follows the same log, so their epochs agree by construction.)
    */
-  protected authorize(members: readonly NodeId[], seq: number, committee: Committee): boolean {
+  protected authorize(members: readonly NodeId[], seq: number, _committee: Committee): boolean {
     const d = this.lastDecision;
-    return !!d && d.seq === seq && d.authorized && d.epoch === committee.epoch && d.members.length === members.length && d.members.every((m, i) => m === members[i]);
+    return !!d && d.seq === seq && d.authorized && d.members.length === members.length && d.members.every((m, i) => m === members[i]);
   }
 
   private lastDecision: ReconfigureDecision | undefined;
 
-  /** Replaces the PBFT stack (genesis, or a standby re-based on a committee learnt from announcements). */
-  private rebase(committee: Committee): void {
-    const { replica, node } = this.stack(this.self, committee, this.hooks());
-    this.replica = replica;
-    this.pbftNode = node;
-    this.pbftCommittee = committee;
-    this.gen++;
-    this.genCtx = undefined;
-    // A fresh replica starts from genesis and replays the whole log from a join: so does the ledger.
-    this.ledger = new DposLedger(this.w.pop, this.w.layout, this.w.keys, this.w.ledger, this.w.genesis.members);
+  /** Charges a ballot signature check (unless cached) to the delegate's virtual clock. */
+  private chargeVerify(ctx: NodeContext<PbftMessage>): OnVerify | undefined {
+    const us = this.w.pbft.cpu.verifyUs;
+    if (us <= 0) return undefined;
+    return (signer, digest, signature) => {
+      if (!this.w.keys.isCachedValid(signer, digest, signature)) ctx.charge(us);
+    };
   }
 
   /** The node's own context (hooks receive the PBFT stack's context, whose timers go to the replica). */
   private realCtx: NodeContext<DposMessage> | undefined;
 
-  private pctx(ctx: NodeContext<DposMessage>): GenerationContext {
+  private pctx(ctx: NodeContext<DposMessage>): StackContext {
     this.realCtx = ctx;
-    if (!this.genCtx) this.genCtx = new GenerationContext(ctx, this.gen);
-    return this.genCtx;
+    if (!this.stackCtx) this.stackCtx = new StackContext(ctx);
+    return this.stackCtx;
   }
 
   onStart(ctx: NodeContext<DposMessage>): void {
@@ -404,8 +403,8 @@ export class DelegateNode implements ProtocolNode<DposMessage> {
   onTimer(ctx: NodeContext<DposMessage>, tag: unknown): void {
     this.realCtx = ctx;
     const t = tag as DelegateTimer;
-    if (t?.type === 'dpos-gen') {
-      if (t.gen === this.gen) this.pbftNode.onTimer?.(this.pctx(ctx), t.tag);
+    if (t?.type === 'dpos-pbft') {
+      this.pbftNode.onTimer?.(this.pctx(ctx), t.tag);
       return;
     }
     if (t?.type === 'dpos-boundary') {
@@ -426,11 +425,6 @@ export class DelegateNode implements ProtocolNode<DposMessage> {
     const next = this.view.onAnnouncement(this.w.keys, this.self, m);
     if (!next) return;
     this.client.setCommittee(next);
-    // A standby replica must know the committee before the one that adds it, or its join is refused.
-    const mine = this.replica.currentCommittee;
-    const member = next.members.includes(this.self);
-    const base = member ? this.view.known.get(next.epoch - 1) : next;
-    if (base && mine.epoch < base.epoch && !mine.members.includes(this.self)) this.rebase(base);
   }
 
   private onExecute(block: ExecutedBlock, ctx: NodeContext<PbftMessage>): void {
