@@ -1347,7 +1347,8 @@ export class PbftReplica implements ProtocolNode<PbftMessage> {
       if (!this.certs.has(m.epoch)) return; // waiting for f_old + 1
     }
     this.history.set(m.epoch, this.history.get(m.epoch) ?? { members: Object.freeze([...m.members]) as NodeId[], epoch: m.epoch, startView: 0 });
-    if (!m.members.includes(this.self)) return; // learnt the committee; nothing to join
+    // (A replica that is not in `members` — a member that missed the change that removed it —
+    // replays and switches too, and becomes a standby of the epoch.)
     // Check the ledger against the certified state before executing anything: our own prefix,
     // then the blocks we lack (the hash chain binds them all).
     if (m.blocks.length !== m.seq || this.lastExec > m.seq) return reject(ctx, 'transfer');
@@ -1386,12 +1387,14 @@ export class PbftReplica implements ProtocolNode<PbftMessage> {
   }
 
   /**
-   * A status from an epoch we have left: a member of our committee that missed the change (a
-   * crash across the activation). It gets a join whose chain certifies our epoch.
+   * A status from an epoch we have left: a member of that epoch's committee that missed the
+   * change(s) since (a crash across the activation). As a member now, we send it a join whose
+   * chain certifies our epoch; it replays the ledger and enters our epoch (as a member or, if it
+   * was removed, as a standby).
    */
   private onOldStatus(ctx: NodeContext<PbftMessage>, m: StatusMsg): void {
     ctx.metrics.counter('pbft.stale').inc();
-    if (this.index < 0 || !isInt(m.seq) || !isInt(m.view) || this.memberIndex(m.sender) < 0 || m.sender === this.self) return;
+    if (this.index < 0 || !isInt(m.seq) || !isInt(m.view) || m.sender === this.self) return;
     const then = this.history.get(m.epoch);
     const cert = this.certs.get(this.committee.epoch);
     const myIndex = then ? then.members.indexOf(this.self) : -1;

@@ -44,6 +44,8 @@ export interface ReconfigOptions {
   liveness?: { boundUs: Micros; gstUs: Micros };
   /** Client retransmission timeout, µs (default 1 s). */
   retransmitUs?: Micros;
+  /** Byzantine replicas: the honest replica wrapped by an adversary (not judged by the checkers). */
+  byzantine?: Map<NodeId, (replica: PbftReplica, keys: KeyRing) => ProtocolNode<PbftMessage>>;
 }
 
 export function runReconfig(o: ReconfigOptions): ReconfigRun {
@@ -56,7 +58,7 @@ export function runReconfig(o: ReconfigOptions): ReconfigRun {
   const clients: PbftClient[] = [];
   const switches: { epoch: number; at: number; members: NodeId[] }[][] = Array.from({ length: o.universe }, () => []);
   const observations: { node: NodeId; obs: Observation }[] = [];
-  const checkers = makeCheckers(new Set(), o.liveness);
+  const checkers = makeCheckers(new Set(o.byzantine?.keys() ?? []), o.liveness);
   let directoryEpoch = 0;
   // eslint-disable-next-line prefer-const
   let sim: Simulation<PbftMessage>;
@@ -93,7 +95,8 @@ export function runReconfig(o: ReconfigOptions): ReconfigRun {
             extra.onReconfigured?.(c, at, ctx);
           },
         };
-        return (replicas[id] = new PbftReplica(id, genesis, keys, options, hooks));
+        replicas[id] = new PbftReplica(id, genesis, keys, options, hooks);
+        return o.byzantine?.get(id)?.(replicas[id], keys) ?? replicas[id];
       }
       const c = new PbftClient(id, genesis, keys, { ratePerSec: o.rate ?? 100, maxOutstanding: 1000, retransmitUs: o.retransmitUs ?? 1_000_000, opBytes: 64, startUs: 0, stopUs: o.durationUs });
       clients.push(c);

@@ -6,6 +6,7 @@
  * authorisation hook refusing a change. Safety checkers run throughout (any violation fails).
  */
 import { describe, expect, it } from 'vitest';
+import { BadAuthReplica } from '../../protocols/pbft/adversaries/index.ts';
 import type { Operation } from '../../protocols/pbft/messages.ts';
 import { type ReconfigRun, runReconfig } from './reconfig-helpers.ts';
 
@@ -102,6 +103,22 @@ describe('pbft reconfiguration', () => {
     expect(r.counter('pbft.rejected.epoch')).toBe(0);
   });
 
+  it('a Byzantine old member sending forged, impersonated, malformed and replayed joins and shares cannot stop or subvert the change', () => {
+    const r = runReconfig({
+      universe: 6,
+      genesis: [0, 1, 2, 3],
+      changes: [{ at: 600_000, members: [0, 1, 3, 4] }, { at: 1_300_000, members: [0, 1, 4, 5] }],
+      byzantine: new Map([[2, (replica, keys) => new BadAuthReplica(replica, keys, 1, 0.3)]]),
+      durationUs: 2_500_000,
+    });
+    expectQuiet(r);
+    for (const id of [0, 1, 4, 5]) expect(r.replicas[id].currentCommittee).toMatchObject({ epoch: 2, members: [0, 1, 4, 5] });
+    expect(r.counter('pbft.rejected.mac')).toBeGreaterThan(0);
+    const last = Math.min(...[0, 1, 4, 5].map((id) => r.replicas[id].lastExecuted));
+    expect(last).toBeGreaterThan(r.switches[0][1].at + K);
+    for (const id of [1, 4, 5]) expect(r.replicas[id].stateAt(last)).toBe(r.replicas[0].stateAt(last));
+  });
+
   it('a reconfigure the authorisation hook refuses is executed as an operation but changes nothing', () => {
     const refused = (op: Extract<Operation, { kind: 'reconfigure' }>) => op.members.includes(5);
     const calls: { epoch: number; seq: number; ok: boolean }[] = [];
@@ -135,19 +152,25 @@ describe('pbft reconfiguration', () => {
     expect(r.switches[4][0].at).toBe(K);
   });
 
-  it('a member that crashes before a change and recovers after two is brought to the current epoch by a join', () => {
+  it('members that crash before a change and recover after two are brought to the current epoch by a join (as member, or as standby)', () => {
     const r = runReconfig({
-      universe: 6,
-      genesis: [0, 1, 2, 3],
-      changes: [{ at: 700_000, members: [0, 1, 2, 4] }, { at: 1_400_000, members: [0, 1, 4, 5] }],
-      crashes: [{ id: 1, at: 600_000, recoverAt: 2_200_000 }],
+      universe: 9,
+      genesis: [0, 1, 2, 3, 4, 5, 6],
+      changes: [{ at: 700_000, members: [0, 1, 2, 4, 5, 6, 7] }, { at: 1_400_000, members: [0, 1, 4, 5, 6, 7, 8] }],
+      crashes: [
+        { id: 1, at: 600_000, recoverAt: 2_200_000 }, // stays a member
+        { id: 3, at: 600_000, recoverAt: 2_200_000 }, // was removed at epoch 1
+      ],
       durationUs: 3_500_000,
     });
     expectQuiet(r);
     expect(r.counter('pbft.catch-up-joins')).toBeGreaterThan(0);
     expect(r.replicas[1].currentCommittee.epoch).toBe(2);
     expect(epochsOf(r, 1)).toEqual([2]);
-    const last = Math.min(...[0, 1, 4, 5].map((id) => r.replicas[id].lastExecuted));
+    expect(epochsOf(r, 3)).toEqual([2]);
+    expect(r.replicas[3].currentCommittee.members).not.toContain(3);
+    expect(r.replicas[3].lastExecuted).toBe(r.switches[0][1].at);
+    const last = Math.min(...[0, 1, 4, 5, 6, 7, 8].map((id) => r.replicas[id].lastExecuted));
     expect(r.replicas[1].lastExecuted).toBeGreaterThan(r.switches[0][1].at + K);
     expect(r.replicas[1].stateAt(last)).toBe(r.replicas[0].stateAt(last));
   });
