@@ -9,18 +9,14 @@
  * publish no propagation numbers; the reference is Decker & Wattenhofer 2013 (Bitcoin, 2013:
  * median ≈ 6.5 s to reach 50 % of nodes for ~100–200 kB blocks, stale rate 1.69 %).
  */
-import { existsSync, rmSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { writeFileAtomic } from '../../sim/results.ts';
 import { validateScenario } from '../../sim/scenario/index.ts';
 import { writeChart, type ChartRow } from '../charts.ts';
 import { toCsv } from '../io.ts';
 import { meanInterval } from '../stats.ts';
-import { normalizeSpec, readManifest, readRecords, runSweepSpec, sweepIdentity, type SweepSpec } from '../sweep.ts';
+import { sweepScenarioPoints } from './scenario-points.ts';
 import type { Figure, FigureResult } from './types.ts';
-
-const HERE = dirname(fileURLToPath(import.meta.url));
 export const COLUMNS = ['nodes', 'blockKb', 't50Ms', 't50Low', 't50High', 't90Ms', 't90Low', 't90High', 'staleRate', 'staleLow', 'staleHigh', 'trials', 'blocks'];
 
 export const powPropagationFigure: Figure = {
@@ -48,16 +44,7 @@ export const powPropagationFigure: Figure = {
         points.push({ index: points.length, assignments: { nodes, blockKb: kb }, params: validateScenario(raw, { pow: powModule.schema }) });
       }
     }
-    const spec: SweepSpec = normalizeSpec({ name: 'pow-propagation', seed: ctx.seed, trials, points, trialModule: join(HERE, '..', 'trials', 'scenario.ts'), trialOptions: { registryModule: null } });
-    const dir = join(ctx.dir, 'sweep');
-    let resume = false;
-    if (existsSync(join(dir, 'manifest.json'))) {
-      if (readManifest(dir).identity === sweepIdentity(spec)) resume = true;
-      else rmSync(dir, { recursive: true, force: true });
-    }
-    const o = await runSweepSpec(spec, { out: dir, resume, ...(ctx.workers !== undefined ? { workers: ctx.workers } : {}) });
-    if (o.failures.length) throw new Error(`pow-propagation: trial failed, seed ${o.failures[0].seed}: ${o.failures[0].error}`);
-    const recs = readRecords(dir);
+    const results = await sweepScenarioPoints(ctx, 'pow-propagation', points, trials);
     const rows: Record<string, unknown>[] = [];
     const chartRows: ChartRow[] = [];
     for (const p of points) {
@@ -65,7 +52,7 @@ export const powPropagationFigure: Figure = {
       const t90: number[] = [];
       const stale: number[] = [];
       for (let i = 0; i < trials; i++) {
-        const pr = (recs.get(p.index * trials + i)!.result as { protocol: { propagation50Ms?: { median: number } | null; propagation90Ms?: { median: number } | null; staleRate?: number } }).protocol;
+        const pr = results[p.index][i].protocol as { propagation50Ms?: { median: number } | null; propagation90Ms?: { median: number } | null; staleRate?: number };
         if (pr.propagation50Ms) t50.push(pr.propagation50Ms.median);
         if (pr.propagation90Ms) t90.push(pr.propagation90Ms.median);
         if (typeof pr.staleRate === 'number') stale.push(pr.staleRate);

@@ -7,6 +7,7 @@ import { dposConsistencyFigure } from './dpos-consistency.ts';
 import { paillierTableFigure } from './paillier-table.ts';
 import { pbftThroughputFigure } from './pbft-throughput.ts';
 import { powPropagationFigure } from './pow-propagation.ts';
+import { selfishMiningFigure } from './selfish-mining.ts';
 import type { Figure } from './types.ts';
 
-export const FIGURES: readonly Figure[] = [doubleSpendFigure, dposConsistencyFigure, paillierTableFigure, pbftThroughputFigure, powPropagationFigure];
+export const FIGURES: readonly Figure[] = [doubleSpendFigure, dposConsistencyFigure, paillierTableFigure, pbftThroughputFigure, powPropagationFigure, selfishMiningFigure];
