@@ -25,9 +25,16 @@ interface CommitObs extends Observation {
   seq: number;
   batch: string;
   view: number;
-  requests: string[];
-  opDigests: string[];
-  executed: string[];
+  /** Request keys `client:timestamp` of the batch, in order. */
+  requests: readonly string[];
+  opDigests: readonly string[];
+  /** The same requests' clients and timestamps (numbers). */
+  clients: readonly number[];
+  timestamps: readonly number[];
+  /** Keys of the requests executed (not executed before), in order. */
+  executed: readonly string[];
+  /** Their indices in `requests`, or null when all of them were executed. */
+  executedIndex: readonly number[] | null;
 }
 
 export class AgreementChecker implements Observer {
@@ -58,19 +65,30 @@ export class AgreementChecker implements Observer {
 export class ValidityChecker implements Observer {
   readonly name = 'validity';
   private readonly issued = new Map<string, string>();
+  /**
+   * Request lists already found valid, by identity: replicas report one frozen list per batch
+   * (protocols/pbft/replica.ts `commitLists`), so the 2nd … k-th report of a batch is one lookup.
+   * A frozen array cannot change and an issued request's digest is recorded once, so a list
+   * valid once stays valid.
+   */
+  private readonly valid = new WeakMap<readonly string[], readonly string[]>();
   constructor(private readonly byzantine: ReadonlySet<NodeId>) {}
   onObservation(node: NodeId, obs: Observation): Violation | undefined {
     if (obs.kind === 'pbft.request') {
-      this.issued.set(`${obs.client}:${obs.timestamp}`, obs.opDigest as string);
+      const key = `${obs.client}:${obs.timestamp}`;
+      if (!this.issued.has(key)) this.issued.set(key, obs.opDigest as string);
       return undefined;
     }
     if (obs.kind !== 'pbft.commit' || this.byzantine.has(node)) return undefined;
     const c = obs as CommitObs;
+    const memo = Object.isFrozen(c.requests) && Object.isFrozen(c.opDigests);
+    if (memo && this.valid.get(c.requests) === c.opDigests) return undefined;
     for (let i = 0; i < c.requests.length; i++) {
       const want = this.issued.get(c.requests[i]);
       if (want === undefined) return { kind: 'safety', invariant: 'validity', message: `replica ${node} committed request ${c.requests[i]} at sequence number ${c.seq}, which its client never issued` };
       if (want !== c.opDigests[i]) return { kind: 'safety', invariant: 'validity', message: `replica ${node} committed request ${c.requests[i]} at sequence number ${c.seq} with an operation its client did not issue` };
     }
+    if (memo) this.valid.set(c.requests, c.opDigests);
     return undefined;
   }
 }
@@ -96,7 +114,9 @@ export class NoRevertChecker implements Observer {
 export class TotalOrderChecker implements Observer {
   readonly name = 'total-order';
   private readonly last = new Map<NodeId, number>();
-  private readonly executed = new Map<NodeId, Set<string>>();
+  /** Per node and client: which timestamps it executed (a bit per timestamp; others in a set). */
+  private readonly executed = new Map<NodeId, Map<number, Uint8Array>>();
+  private readonly executedOther = new Map<NodeId, Set<string>>();
   constructor(private readonly byzantine: ReadonlySet<NodeId>) {}
   onObservation(node: NodeId, obs: Observation): Violation | undefined {
     if (obs.kind !== 'pbft.commit' || this.byzantine.has(node)) return undefined;
@@ -104,13 +124,36 @@ export class TotalOrderChecker implements Observer {
     const last = this.last.get(node) ?? 0;
     if (c.seq !== last + 1) return { kind: 'safety', invariant: 'total-order', message: `replica ${node} committed sequence number ${c.seq} after ${last}` };
     this.last.set(node, c.seq);
-    let done = this.executed.get(node);
-    if (!done) this.executed.set(node, (done = new Set()));
-    for (const key of c.executed) {
-      if (done.has(key)) return { kind: 'safety', invariant: 'total-order', message: `replica ${node} executed request ${key} twice (again at sequence number ${c.seq})` };
-      done.add(key);
+    let byClient = this.executed.get(node);
+    if (!byClient) this.executed.set(node, (byClient = new Map()));
+    const n = c.executedIndex ? c.executedIndex.length : c.requests.length;
+    for (let j = 0; j < n; j++) {
+      const i = c.executedIndex ? c.executedIndex[j] : j;
+      if (this.seen(node, byClient, c.clients[i], c.timestamps[i])) return { kind: 'safety', invariant: 'total-order', message: `replica ${node} executed request ${c.requests[i]} twice (again at sequence number ${c.seq})` };
     }
     return undefined;
+  }
+  /** Marks (client, timestamp) executed by `node`; true if it was already. */
+  private seen(node: NodeId, byClient: Map<number, Uint8Array>, client: number, timestamp: number): boolean {
+    if (!Number.isSafeInteger(client) || !Number.isSafeInteger(timestamp) || timestamp < 0 || timestamp >= 1 << 28) {
+      let other = this.executedOther.get(node);
+      if (!other) this.executedOther.set(node, (other = new Set()));
+      const key = `${client}:${timestamp}`;
+      if (other.has(key)) return true;
+      other.add(key);
+      return false;
+    }
+    let bits = byClient.get(client);
+    const byte = timestamp >> 3;
+    if (!bits || byte >= bits.length) {
+      const grown = new Uint8Array(Math.max(byte + 1, 2 * (bits?.length ?? 0), 64));
+      if (bits) grown.set(bits);
+      byClient.set(client, (bits = grown));
+    }
+    const mask = 1 << (timestamp & 7);
+    if (bits[byte] & mask) return true;
+    bits[byte] |= mask;
+    return false;
   }
 }
 

@@ -751,7 +751,7 @@ export class PbftReplica implements ProtocolNode<PbftMessage> {
    * committee change in the log is recorded as history instead of switching this replica.
    */
   protected execute(ctx: NodeContext<PbftMessage>, seq: number, view: number, batch: string, requests: readonly RequestMsg[], via: 'commit' | 'transfer'): void {
-    const plan = Object.isFrozen(requests) ? executionPlan(requests, seq) : undefined;
+    const plan = deepFrozen(requests) ? executionPlan(requests, seq) : undefined;
     let ran: number[] | undefined; // indices executed, only when some request was executed before
     let reconfigure: Extract<Operation, { kind: 'reconfigure' }> | undefined;
     for (let i = 0; i < requests.length; i++) {
@@ -765,13 +765,16 @@ export class PbftReplica implements ProtocolNode<PbftMessage> {
       ran?.push(i);
       if (r.op.kind === 'reconfigure' && !reconfigure) reconfigure = r.op;
     }
-    const executed = ran?.map((i) => requestKeyOf(requests[i]));
+    const executed = ran?.map((i) => requestKeyOf(requests[i])); // undefined: all of them
     const state = chainDigest(this.chains[seq - 1], seq, batch);
     this.chains[seq] = state;
     this.ledger[seq - 1] = { seq, batch, requests: requests as RequestMsg[] };
     this.lastExec = seq;
     const obs = commitLists(requests);
-    ctx.emit({ kind: 'pbft.commit', seq, view, epoch: this.committee.epoch, batch, requests: obs.keys, opDigests: obs.opDigests, executed: executed ?? obs.keys, via });
+    ctx.emit({
+      kind: 'pbft.commit', seq, view, epoch: this.committee.epoch, batch, requests: obs.keys, opDigests: obs.opDigests, clients: obs.clients, timestamps: obs.timestamps,
+      executed: executed ?? obs.keys, executedIndex: ran ?? null, via,
+    });
     if (!this.replaying) {
       if (plan && !ran) for (const g of plan.replies) this.sendReply(ctx, g.client, g.entries, seq, g.body);
       else {
@@ -1487,13 +1490,31 @@ export class ResultLog {
  * The request keys and digests of a batch, as reported in `pbft.commit`: computed once per
  * frozen batch array and shared (frozen) by every replica's observation; other arrays each time.
  */
-const COMMIT_LISTS = new WeakMap<readonly RequestMsg[], { keys: readonly string[]; opDigests: readonly string[] }>();
+interface CommitLists {
+  keys: readonly string[];
+  opDigests: readonly string[];
+  clients: readonly number[];
+  timestamps: readonly number[];
+}
+const COMMIT_LISTS = new WeakMap<readonly RequestMsg[], CommitLists>();
 
-function commitLists(requests: readonly RequestMsg[]): { keys: readonly string[]; opDigests: readonly string[] } {
-  const frozen = Object.isFrozen(requests);
+/** True for a frozen array of frozen objects (contents can no longer change: safe to memoise on). */
+function deepFrozen(a: readonly object[]): boolean {
+  if (!Object.isFrozen(a)) return false;
+  for (let i = 0; i < a.length; i++) if (!Object.isFrozen(a[i])) return false;
+  return true;
+}
+
+function commitLists(requests: readonly RequestMsg[]): CommitLists {
+  const frozen = deepFrozen(requests);
   let l = frozen ? COMMIT_LISTS.get(requests) : undefined;
   if (!l) {
-    l = { keys: Object.freeze(requests.map(requestKeyOf)), opDigests: Object.freeze(requests.map((r) => r.opDigest)) };
+    l = {
+      keys: Object.freeze(requests.map(requestKeyOf)),
+      opDigests: Object.freeze(requests.map((r) => r.opDigest)),
+      clients: Object.freeze(requests.map((r) => r.client)),
+      timestamps: Object.freeze(requests.map((r) => r.timestamp)),
+    };
     if (frozen) COMMIT_LISTS.set(requests, l);
   }
   return l;
