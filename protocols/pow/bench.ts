@@ -8,10 +8,13 @@
  *    Optionally the same at 10,000 nodes.
  * 2. Full HealthChain day: 1,000 nodes, 144 blocks, the default medical workload (pow-default
  *    rates), every tx really signed and verified (each distinct signature once, via the shared
- *    verification cache keyed by the exact bytes).
+ *    verification cache keyed by the exact bytes), and the record flows of protocols/records/
+ *    run for real (issue, store, share, revoke, fetch and decrypt through the record store).
  *
- * Medians over `repetitions` runs. RSS is the process's resident set size after each run
- * (MB = 10^6 bytes), the maximum over runs. Wall-clock time is measured only here.
+ * Medians over `repetitions` runs. `rssMb` is the process's resident set size after each run
+ * (MB = 10^6 bytes), the maximum over runs; `peakRssMb` the process's peak RSS so far
+ * (getrusage maxrss, so it includes earlier configurations). Wall-clock time is measured only
+ * here.
  */
 import { buildSimulation } from '../../sim/runner.ts';
 import { buildScenarioSchema } from '../../sim/scenario/schema.ts';
@@ -30,6 +33,7 @@ export interface PropagationBench {
   t90Ms: number;
   staleRate: number;
   events: number;
+  peakRssMb: number;
 }
 
 export interface FullDayBench {
@@ -39,6 +43,7 @@ export interface FullDayBench {
   wallMs: number;
   txPerWallSec: number;
   rssMb: number;
+  peakRssMb: number;
   /** Distinct signatures really verified, and verifications answered by the cache. */
   signaturesVerified: number;
   signatureCacheHits: number;
@@ -47,7 +52,7 @@ export interface FullDayBench {
 export interface PowBenchResult {
   propagation: PropagationBench;
   full: FullDayBench;
-  /** 10,000-node propagation run (when requested). */
+  /** 10,000-node propagation runs, medians (when requested). */
   propagation10k?: PropagationBench;
   repetitions: number;
 }
@@ -58,6 +63,7 @@ function median(xs: number[]): number {
 }
 
 const rssMb = () => process.memoryUsage().rss / 1e6;
+const peakRssMb = () => (process.resourceUsage().maxRSS * 1024) / 1e6;
 
 /** One propagation run (SimBlock configuration). */
 export function propagationRun(nodes: number, blocks: number, seed: number): PropagationBench {
@@ -74,7 +80,7 @@ export function propagationRun(nodes: number, blocks: number, seed: number): Pro
   const wallMs = performance.now() - start; // wall-clock: benchmark only
   const r = run as PowRun;
   const m = powMetrics(r.world, r.nodes, r.honest, result.simTimeUs);
-  return { nodes, blocks, wallMs, rssMb: rssMb(), t50Ms: m.propagation50Ms?.median ?? NaN, t90Ms: m.propagation90Ms?.median ?? NaN, staleRate: m.staleRate, events: result.events };
+  return { nodes, blocks, wallMs, rssMb: rssMb(), t50Ms: m.propagation50Ms?.median ?? NaN, t90Ms: m.propagation90Ms?.median ?? NaN, staleRate: m.staleRate, events: result.events, peakRssMb: peakRssMb() };
 }
 
 /** One full HealthChain day. */
@@ -101,13 +107,13 @@ export function fullDayRun(nodes: number, blocks: number, seed: number): FullDay
   const r = run as PowRun;
   const m = powMetrics(r.world, r.nodes, r.honest, result.simTimeUs);
   const sigs = r.world.store.sigs;
-  return { nodes, blocks: m.height, txs: m.confirmedTxs, wallMs, txPerWallSec: m.confirmedTxs / (wallMs / 1000), rssMb: rssMb(), signaturesVerified: sigs.verified, signatureCacheHits: sigs.hits };
+  return { nodes, blocks: m.height, txs: m.confirmedTxs, wallMs, txPerWallSec: m.confirmedTxs / (wallMs / 1000), rssMb: rssMb(), peakRssMb: peakRssMb(), signaturesVerified: sigs.verified, signatureCacheHits: sigs.hits };
 }
 
 export interface PowBenchOptions {
   /** Runs per configuration (median); default 3. */
   repetitions?: number;
-  /** Also run the 10,000-node propagation configuration (once). */
+  /** Also run the 10,000-node propagation configuration (`repetitions` times, median). */
   scale?: boolean;
   /** Nodes / blocks overrides (for quick checks). */
   nodes?: number;
@@ -128,10 +134,19 @@ export function benchPow(options: PowBenchOptions = {}): PowBenchResult {
   };
   const propagation = pick(props, ['wallMs', 't50Ms', 't90Ms', 'staleRate', 'events']);
   propagation.rssMb = Math.max(...props.map((p) => p.rssMb));
+  propagation.peakRssMb = Math.max(...props.map((p) => p.peakRssMb));
   const full = pick(fulls, ['wallMs', 'txPerWallSec', 'txs', 'blocks', 'signaturesVerified', 'signatureCacheHits']);
   full.rssMb = Math.max(...fulls.map((f) => f.rssMb));
+  full.peakRssMb = Math.max(...fulls.map((f) => f.peakRssMb));
   const result: PowBenchResult = { propagation, full, repetitions: reps };
-  if (options.scale) result.propagation10k = propagationRun(10_000, 100, 1);
+  if (options.scale) {
+    const big: PropagationBench[] = [];
+    for (let i = 0; i < reps; i++) big.push(propagationRun(10_000, options.blocks ?? 100, i + 1));
+    const p = pick(big, ['wallMs', 't50Ms', 't90Ms', 'staleRate', 'events']);
+    p.rssMb = Math.max(...big.map((x) => x.rssMb));
+    p.peakRssMb = Math.max(...big.map((x) => x.peakRssMb));
+    result.propagation10k = p;
+  }
   return result;
 }
 
