@@ -160,7 +160,8 @@ export const MOST_WORK: ForkChoice = { name: 'most-work', prefer: (c, cur) => c.
 /**
  * MUTANT for the check harness: longest chain by HEIGHT. Wrong under retargeting — a long chain
  * of low-difficulty blocks beats a shorter chain with more work — and the
- * `confirmed-not-reversed` checker catches it (test/pow/checkers.test.ts).
+ * `confirmed-not-reversed` checker catches it (the `timewarp` attacker builds such a chain on the
+ * network: test/pow/timewarp.test.ts).
  */
 export const LONGEST_HEIGHT: ForkChoice = { name: 'height', prefer: (c, cur) => c.height > cur.height };
 

@@ -105,10 +105,16 @@ export class TimewarpAttacker extends PowNode {
   }
 
   override onRecover(ctx: Ctx): void {
-    // A crash loses the private branch (it was volatile); the attack resumes with a new round.
+    // A crash loses the private branch (it was volatile) and the pending start timer (the kernel
+    // cancels timers); the attack resumes with a new round, or waits for `startAt` again.
     this.privateTip = undefined;
-    if (this.phase === 'mining') this.startRound(ctx);
-    else super.onRecover(ctx);
+    if (this.phase === 'mining') return this.startRound(ctx);
+    super.onRecover(ctx);
+    if (this.phase === 'waiting') {
+      const left = this.attack.startAtUs - ctx.now();
+      if (left > 0) ctx.setTimer(left, START_TAG);
+      else this.startRound(ctx);
+    }
   }
 
   override onTimer(ctx: Ctx, tag: unknown): void {
