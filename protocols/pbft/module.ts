@@ -31,7 +31,7 @@ import { makeCheckers } from './checkers.ts';
 import { PbftClient } from './client.ts';
 import type { PbftMessage } from './messages.ts';
 import { MUTANT_NAMES, MUTANTS, type MutantName } from './mutants.ts';
-import { type Committee, type PbftOptions, PbftReplica } from './replica.ts';
+import { type Committee, type PbftOptions, PbftReplica, type ReplicaHooks } from './replica.ts';
 
 const target = {
   replicas: z.array(nodeId()).min(1).optional().describe('Replica node ids (each < committee) taken over by this adversary.'),
@@ -93,7 +93,17 @@ export const pbftSchema = z
   .strictObject({
     name: z.literal('pbft'),
     committee: integer({ min: 1, max: 1000 }).default(4).describe('Committee size k (replica nodes 0 … k − 1); tolerates f = ⌊(k − 1)/3⌋ faults. Default 4.'),
-    clients: integer({ min: 1, max: 10_000 }).default(2).describe('Number of client nodes (ids k … k + clients − 1). Default 2.'),
+    standbys: integer({ min: 0, max: 1000 }).default(0).describe('Standby replicas outside the genesis committee (ids k … k + standbys − 1), which reconfigurations may seat. Default 0.'),
+    clients: integer({ min: 1, max: 10_000 }).default(2).describe('Number of client nodes (ids k + standbys … k + standbys + clients − 1). Default 2.'),
+    reconfigure: z
+      .array(
+        z.strictObject({
+          at: duration().describe('When client 0 submits the reconfigure operation (µs after parsing).'),
+          members: z.array(nodeId()).min(1).describe('The new committee: replica ids in primary order, distinct.'),
+        }),
+      )
+      .default([])
+      .describe('Committee changes (docs/pbft.md "Reconfiguration"): each takes effect at the checkpoint boundary after it commits; clients follow. Default none.'),
     batchSize: integer({ min: 1 }).default(10).describe('Most requests per pre-prepare (batch). Default 10.'),
     batchTimeout: duration({ positive: true }).prefault('2ms').describe('Longest wait of the primary for a full batch (µs after parsing). Default 2ms.'),
     checkpointInterval: integer({ min: 1 }).default(16).describe('K: sequence numbers between checkpoints. Default 16.'),
@@ -177,10 +187,17 @@ export const pbftModule: ProtocolModule<PbftConfig, PbftMessage> = {
   build(scenario: Scenario<PbftConfig>, seed: number) {
     const cfg = scenario.protocol;
     const k = cfg.committee;
-    const twinNode = cfg.twins ? k + cfg.clients : -1;
-    const needed = k + cfg.clients + (cfg.twins ? 1 : 0);
+    const replicaCount = k + cfg.standbys;
+    const firstClient = replicaCount;
+    const twinNode = cfg.twins ? replicaCount + cfg.clients : -1;
+    const needed = replicaCount + cfg.clients + (cfg.twins ? 1 : 0);
     if (scenario.network.nodes < needed) {
-      throw new Error(`pbft: network.nodes is ${scenario.network.nodes}, but committee (${k}) + clients (${cfg.clients})${cfg.twins ? ' + twin (1)' : ''} need ${needed}`);
+      throw new Error(`pbft: network.nodes is ${scenario.network.nodes}, but committee (${k})${cfg.standbys ? ` + standbys (${cfg.standbys})` : ''} + clients (${cfg.clients})${cfg.twins ? ' + twin (1)' : ''} need ${needed}`);
+    }
+    for (const [i, r] of cfg.reconfigure.entries()) {
+      if (new Set(r.members).size !== r.members.length || r.members.some((m) => m >= replicaCount)) {
+        throw new Error(`pbft: reconfigure.${i}.members must be distinct replica ids (0 … ${replicaCount - 1})`);
+      }
     }
     if (cfg.watermarkWindow % cfg.checkpointInterval !== 0) throw new Error(`pbft: watermarkWindow (${cfg.watermarkWindow}) must be a multiple of checkpointInterval (${cfg.checkpointInterval})`);
     if (cfg.twins && cfg.twins.replica >= k) throw new Error(`pbft: twins.replica ${cfg.twins.replica} is not a replica id (0 … ${k - 1})`);
@@ -212,18 +229,34 @@ export const pbftModule: ProtocolModule<PbftConfig, PbftMessage> = {
     const checkers = makeCheckers(byzantine, live.enabled ? { boundUs: live.bound, gstUs: live.gst } : undefined);
     const replicas: PbftReplica[] = [];
     const clients: PbftClient[] = [];
+    // Clients follow committee changes through a directory: the first replica to enter an epoch
+    // points every client at it (what DPoS does with its announcements).
+    let sim: Simulation<PbftMessage> | undefined;
+    let directoryEpoch = 0;
+    let reconfigurations = 0;
+    const hooks: ReplicaHooks = {
+      onReconfigured: (c) => {
+        if (c.epoch <= directoryEpoch || !sim) return;
+        directoryEpoch = c.epoch;
+        reconfigurations++;
+        const s = sim;
+        s.at(s.now, 'pbft/directory', () => {
+          for (let i = 0; i < clients.length; i++) if (!s.isCrashed(firstClient + i)) clients[i].setCommittee(c, s.context(firstClient + i));
+        });
+      },
+    };
 
     const honestReplica = (identity: NodeId): PbftReplica => {
       const Impl = cfg.mutant ? MUTANTS[cfg.mutant] : PbftReplica;
-      return new Impl(identity, committee, keys, options);
+      return new Impl(identity, committee, keys, options, hooks);
     };
 
     return {
       observers: checkers.all,
       createNode(id: NodeId): ProtocolNode<PbftMessage> {
-        if (id < k) {
+        if (id < replicaCount) {
           const role = roles.get(id);
-          const replica = role ? new PbftReplica(id, committee, keys, options) : honestReplica(id);
+          const replica = role ? new PbftReplica(id, committee, keys, options, hooks) : honestReplica(id);
           replicas[id] = replica;
           if (cfg.twins && cfg.twins.replica === id) return new TwinOriginal(replica, keys, twinNode, cfg.twins.forward);
           if (!role) return replica;
@@ -250,7 +283,7 @@ export const pbftModule: ProtocolModule<PbftConfig, PbftMessage> = {
               return replica;
           }
         }
-        if (id < k + cfg.clients) {
+        if (id < firstClient + cfg.clients) {
           const c = new PbftClient(id, committee, keys, {
             ratePerSec: cfg.client.rate,
             maxOutstanding: cfg.client.maxOutstanding,
@@ -262,14 +295,20 @@ export const pbftModule: ProtocolModule<PbftConfig, PbftMessage> = {
           clients.push(c);
           return c;
         }
-        if (id === twinNode && cfg.twins) return new TwinCopy(new PbftReplica(cfg.twins.replica, committee, keys, options), keys);
+        if (id === twinNode && cfg.twins) return new TwinCopy(new PbftReplica(cfg.twins.replica, committee, keys, options, hooks), keys);
         return new IdleNode();
       },
-      install(sim: Simulation<PbftMessage>) {
+      install(simulation: Simulation<PbftMessage>) {
+        sim = simulation;
+        for (const [i, r] of cfg.reconfigure.entries()) {
+          simulation.at(r.at, `pbft/reconfigure/${i}`, () => {
+            if (!simulation.isCrashed(firstClient)) clients[0].submit(simulation.context(firstClient), { kind: 'reconfigure', members: [...r.members] });
+          });
+        }
         for (const c of crashes) {
           for (const id of c.ids) {
-            sim.at(c.at, `crash/${id}`, () => sim.crash(id));
-            if (c.recoverAt !== undefined) sim.at(c.recoverAt, `recover/${id}`, () => sim.recover(id));
+            simulation.at(c.at, `crash/${id}`, () => simulation.crash(id));
+            if (c.recoverAt !== undefined) simulation.at(c.recoverAt, `recover/${id}`, () => simulation.recover(id));
           }
         }
         const liveness = checkers.liveness;
@@ -278,9 +317,9 @@ export const pbftModule: ProtocolModule<PbftConfig, PbftMessage> = {
           const every = Math.max(1, Math.floor(live.bound / 4));
           const tick = (t: number) => {
             if (t > scenario.duration) return;
-            sim.at(t, 'pbft/liveness-check', () => {
-              const v = liveness.check(sim.now);
-              if (v) sim.fail(v);
+            simulation.at(t, 'pbft/liveness-check', () => {
+              const v = liveness.check(simulation.now);
+              if (v) simulation.fail(v);
               else tick(t + every);
             });
           };
@@ -311,6 +350,14 @@ export const pbftModule: ProtocolModule<PbftConfig, PbftMessage> = {
           stateTransfers: counters['pbft.state-transfers'] ?? 0,
           messagesPerBlock: blocks > 0 ? (counters['net.messages.delivered'] ?? 0) / blocks : null,
           rejected,
+          ...(cfg.reconfigure.length > 0
+            ? {
+                reconfigurations,
+                epochs: honest.map((r) => r.currentCommittee.epoch),
+                members: [...(honest.find((r) => r.currentCommittee.epoch === directoryEpoch)?.currentCommittee.members ?? [])],
+                stale: counters['pbft.stale'] ?? 0,
+              }
+            : {}),
         };
       },
     };

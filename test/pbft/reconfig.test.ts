@@ -8,6 +8,11 @@
 import { describe, expect, it } from 'vitest';
 import { BadAuthReplica } from '../../protocols/pbft/adversaries/index.ts';
 import type { Operation } from '../../protocols/pbft/messages.ts';
+import { join, resolve } from 'node:path';
+import { pbftModule } from '../../protocols/pbft/module.ts';
+import { runScenario } from '../../sim/runner.ts';
+import { loadScenario } from '../../sim/scenario/load.ts';
+import { REGISTRY, runPbft } from './helpers.ts';
 import { type ReconfigRun, runReconfig } from './reconfig-helpers.ts';
 
 const K = 8;
@@ -202,5 +207,22 @@ describe('pbft reconfiguration', () => {
     const b = runReconfig(o);
     expect(a.result.traceHash).toBe(b.result.traceHash);
     expect(a.switches).toEqual(b.switches);
+  });
+
+  it('scenarios/pbft-reconfigure.yaml (three changes, a forging replica, clients following) is safe and live on several seeds', () => {
+    const file = join(resolve(import.meta.dirname, '../..'), 'scenarios/pbft-reconfigure.yaml');
+    const { scenario } = loadScenario(file, { registry: { pbft: pbftModule.schema } });
+    for (const seed of [1, 2, 3]) {
+      const r = runScenario(scenario as any, REGISTRY, seed);
+      expect(r.result.violation, r.result.violation?.message).toBeUndefined();
+      const p = r.protocol as any;
+      expect(p.reconfigurations).toBe(3);
+      expect(p.members).toEqual([4, 1, 3, 0]);
+      expect(p.acceptedRequests).toBeGreaterThan(2000);
+    }
+  });
+
+  it('the scenario section checks reconfigure members', () => {
+    expect(() => runPbft({ standbys: 1, reconfigure: [{ at: '1s', members: [0, 1, 2, 5] }] }, { network: { nodes: 8 } })).toThrow(/distinct replica ids \(0 … 4\)/);
   });
 });
