@@ -46,6 +46,7 @@ import {
   toLibraryPublicKey,
   type PaillierKeyPair,
 } from '../../protocols/crypto/paillier.ts';
+import { benchPaillier, formatPaillierBench } from '../../protocols/crypto/bench-paillier.ts';
 import { isProbablePrime, randomPrime, randomSafePrime } from '../../protocols/crypto/primes.ts';
 import { seededRandom } from '../../protocols/crypto/random.ts';
 
@@ -319,6 +320,22 @@ describe('chunked records (seed 002 §3.1)', () => {
     const rec = encryptRecord(A.publicKey, data, { chunkBytes: 8 });
     const swapped = { ...rec, chunks: [rec.chunks[1], rec.chunks[0], ...rec.chunks.slice(2)] };
     expect(() => decryptRecord(A.privateKey, swapped)).toThrow(RangeError);
+  });
+});
+
+describe('benchPaillier (smoke test, not a timing assertion)', () => {
+  it('runs every cell at a small key size and formats a report', () => {
+    const res = benchPaillier([512], 1, { amountBits: 64, recordBytes: 300 });
+    const row = res.rows[0];
+    expect(row.bits).toBe(512);
+    expect(row.paper).toBeUndefined();
+    expect(row.record4kChunks).toBe(Math.ceil(304 / 63));
+    expect(row.rangeProofBytes).toBeGreaterThan(0);
+    for (const t of [row.feeEncryptProveMs, row.rangeVerifyMs, row.record4kEncryptProveMs, row.baselineFeeEncryptMs]) {
+      expect(t.wallMs).toBeGreaterThan(0);
+      expect(t.bestWallMs).toBeLessThanOrEqual(t.wallMs);
+    }
+    expect(formatPaillierBench(res)).toContain('fee encryption + ZK proof');
   });
 });
 
