@@ -47,7 +47,7 @@ import {
   type PaillierPrivateKey,
   type PaillierPublicKey,
 } from './paillier.ts';
-import { osRandom, type RandomSource } from './random.ts';
+import { osRandom } from './random.ts';
 import { appendRingPedersen, inRpGroup, RingPedersenBatch, type RingPedersenParams } from './ring-pedersen.ts';
 import {
   appendPaillierKey,
