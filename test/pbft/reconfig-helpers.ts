@@ -60,7 +60,6 @@ export function runReconfig(o: ReconfigOptions): ReconfigRun {
   const observations: { node: NodeId; obs: Observation }[] = [];
   const checkers = makeCheckers(new Set(o.byzantine?.keys() ?? []), o.liveness);
   let directoryEpoch = 0;
-  // eslint-disable-next-line prefer-const
   let sim: Simulation<PbftMessage>;
   const directory = (c: Committee) => {
     if (c.epoch <= directoryEpoch) return;
