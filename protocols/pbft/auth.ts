@@ -265,9 +265,10 @@ export interface KeyRingOptions {
  */
 export class KeyRing {
   private readonly secrets = new Map<NodeId, Uint8Array>();
-  private readonly macStates = new Map<number, Int32Array>();
+  private readonly macStates = new Map<number | string, Int32Array>();
   /** Engine addresses of the session keys: `macAddrs[from][to]` (0 = not stored yet). */
   private readonly macAddrs: Int32Array[] = [];
+  private readonly farAddrs = new Map<string, number>();
   /** Per sender: the receiver list last used and its key addresses (committees are reused arrays). */
   private readonly receiverAddrs = new Map<NodeId, { ids: Int32Array; addrs: Int32Array }>();
   private readonly signing = new Map<NodeId, SigningKeys>();
@@ -301,7 +302,7 @@ export class KeyRing {
 
   /** Midstates of that key (JavaScript path). */
   macState(from: NodeId, to: NodeId): Int32Array {
-    const key = from * 1_048_576 + to;
+    const key = pairKey(from, to);
     let st = this.macStates.get(key);
     if (!st) this.macStates.set(key, (st = hmacKeyState(this.macKey(from, to))));
     return st;
@@ -310,6 +311,13 @@ export class KeyRing {
   /** Byte address of that key's midstates in the engine's memory. */
   macAddr(from: NodeId, to: NodeId): number {
     if ((from | 0) !== from || (to | 0) !== to || from < 0 || to < 0) throw new RangeError(`KeyRing: no session key for ${from} → ${to}`);
+    if (from >= 1_048_576 || to >= 1_048_576) {
+      // Ids no simulation uses (e.g. named in a Byzantine reconfigure): no dense table for them.
+      const key = `${from}/${to}`;
+      let a = this.farAddrs.get(key);
+      if (a === undefined) this.farAddrs.set(key, (a = this.engine!.store(this.macState(from, to))));
+      return a;
+    }
     let row = this.macAddrs[from];
     if (row === undefined || to >= row.length) {
       const grown = new Int32Array(Math.max(to + 1, 2 * (row?.length ?? 0), 16));
@@ -319,7 +327,7 @@ export class KeyRing {
     let a = row[to];
     if (a === 0) {
       a = row[to] = this.engine!.store(this.macState(from, to));
-      this.macStates.delete(from * 1_048_576 + to); // the engine holds it now
+      this.macStates.delete(pairKey(from, to)); // the engine holds it now
     }
     return a;
   }
@@ -407,6 +415,11 @@ export function makeTag(keys: KeyRing, sender: NodeId, receiver: NodeId, header:
 }
 
 const CHECK = new Int32Array(TAG_WORDS);
+
+/** A collision-free map key for a directed pair of node ids. */
+function pairKey(from: NodeId, to: NodeId): number | string {
+  return from < 1_048_576 && to < 1_048_576 && from >= 0 && to >= 0 ? from * 1_048_576 + to : `${from}/${to}`;
+}
 
 const isNodeId = (x: unknown): x is NodeId => typeof x === 'number' && (x | 0) === x && x >= 0;
 

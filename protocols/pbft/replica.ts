@@ -346,8 +346,11 @@ export class PbftReplica implements ProtocolNode<PbftMessage> {
     this.k = c.members.length;
     this.f = Math.floor((this.k - 1) / 3);
     this.index = c.members.indexOf(this.self);
-    const idx = new Int32Array(Math.max(...c.members) + 1).fill(-1);
-    for (let i = 0; i < c.members.length; i++) idx[c.members[i]] = i;
+    // A dense table for the ids a simulation uses; a committee naming absurd ids (a Byzantine
+    // client's reconfigure the hook let through) falls back to a scan instead of a huge table.
+    const max = Math.max(...c.members);
+    const idx = new Int32Array(max <= 1_048_576 ? max + 1 : 0).fill(-1);
+    for (let i = 0; i < c.members.length && idx.length > 0; i++) idx[c.members[i]] = i;
     this.memberIndices = idx;
   }
 
@@ -355,7 +358,9 @@ export class PbftReplica implements ProtocolNode<PbftMessage> {
   private memberIndices = new Int32Array(0);
 
   protected memberIndex(id: unknown): number {
-    return typeof id === 'number' && (id | 0) === id && id >= 0 && id < this.memberIndices.length ? this.memberIndices[id] : -1;
+    if (typeof id !== 'number' || (id | 0) !== id || id < 0) return -1;
+    if (this.memberIndices.length === 0) return this.committee.members.indexOf(id);
+    return id < this.memberIndices.length ? this.memberIndices[id] : -1;
   }
 
   // ---- ProtocolNode ------------------------------------------------------------------------
@@ -789,7 +794,8 @@ export class PbftReplica implements ProtocolNode<PbftMessage> {
       }
     }
     this.hooks.onExecute?.({ seq, view, epoch: this.committee.epoch, batch, requests, state }, ctx);
-    if (reconfigure && !this.reconfig && validMembers(reconfigure.members) && (this.hooks.authorizeReconfigure?.(reconfigure, this.committee, seq) ?? true)) {
+    // Committees of nodes that exist only (a node count every replica shares), then the hook.
+    if (reconfigure && !this.reconfig && validMembers(reconfigure.members) && reconfigure.members.every((m) => m < ctx.nodeCount) && (this.hooks.authorizeReconfigure?.(reconfigure, this.committee, seq) ?? true)) {
       const K = this.options.checkpointInterval;
       this.reconfig = { members: [...reconfigure.members], at: (Math.floor(seq / K) + 1) * K };
     }

@@ -150,6 +150,13 @@ describe('pbft reconfiguration', () => {
     expect(r.switches[0][0].at).toBeGreaterThan(calls[1].seq);
   });
 
+  it('a reconfigure naming nodes that do not exist is refused even by the default hook', () => {
+    const r = runReconfig({ universe: 5, genesis: [0, 1, 2, 3], changes: [{ at: 300_000, members: [0, 1, 2, 2_000_000] }, { at: 500_000, members: [0, 1, 2, 99] }], durationUs: 1_000_000 });
+    expectQuiet(r);
+    for (const id of [0, 1, 2, 3, 4]) expect(r.switches[id]).toHaveLength(0);
+    expect(r.replicas[0].lastExecuted).toBeGreaterThan(2 * K);
+  });
+
   it('a change committed without further client traffic still activates (null batches fill up to the boundary)', () => {
     const r = runReconfig({ universe: 5, genesis: [0, 1, 2, 3], changes: [{ at: 300_000, members: [0, 1, 2, 4] }], rate: 0, durationUs: 1_500_000 });
     expectQuiet(r);
