@@ -235,7 +235,13 @@ export class Simulation<M extends Message = Message> {
         if (node.onStart) this.runHandler(i, () => node.onStart!(this.contexts[i]));
       }
     }
+    // Locals for the hot loop (these references never change during a run).
     const queue = this.queue;
+    const crashed = this.crashed;
+    const epoch = this.epoch;
+    const busyUntil = this.busyUntil;
+    const trace = this.trace;
+    const maxEvents = this.maxEvents;
     this.stopped = this.violationFound !== undefined;
     while (!this.stopped) {
       const ev = queue.pop();
@@ -252,17 +258,17 @@ export class Simulation<M extends Message = Message> {
       if (ev.cancelled) continue;
       const to = ev.to;
       if (ev.kind !== EXTERNAL) {
-        if (this.crashed[to] === 1) {
+        if (crashed[to] === 1) {
           if (ev.kind === MESSAGE) {
             this.dropCrashed++;
             this.recycle(ev);
           }
           continue;
         }
-        if (ev.kind === TIMER && ev.epoch !== this.epoch[to]) continue;
-        if (this.busyUntil[to] > ev.time) {
+        if (ev.kind === TIMER && ev.epoch !== epoch[to]) continue;
+        if (busyUntil[to] > ev.time) {
           // The node is still busy with charged CPU work: handle this event when it is free.
-          ev.time = this.busyUntil[to];
+          ev.time = busyUntil[to];
           ev.seq = this.seq++;
           queue.push(ev);
           continue;
@@ -271,7 +277,7 @@ export class Simulation<M extends Message = Message> {
       this.now = ev.time;
       this.dispatch(ev);
       if (ev.kind === MESSAGE) this.recycle(ev);
-      if (this.trace.count >= this.maxEvents && !this.stopped) {
+      if (trace.count >= maxEvents && !this.stopped) {
         this.stopped = true;
         this.stopReason = 'max-events';
       }

@@ -66,13 +66,20 @@ export class TraceHasher {
     if (historySize > BLOCK_RECORDS) throw new RangeError(`history size is at most ${BLOCK_RECORDS}`);
   }
 
+  // One-entry cache in front of the map: consecutive events very often share a type.
+  private lastType = '';
+  private lastTypeHash = 0;
+
   private typeHash(type: string): number {
+    if (type === this.lastType) return this.lastTypeHash;
     let h = this.typeHashes.get(type);
     if (h === undefined) {
       h = fnv1a32(type);
       this.typeHashes.set(type, h);
       this.typeNames.set(h, type);
     }
+    this.lastType = type;
+    this.lastTypeHash = h;
     return h;
   }
 
