@@ -18,9 +18,8 @@
  *   knows (at least one is correct). Institutions (and delegates' own clients) re-point their
  *   PBFT clients with it.
  */
-import type { Metrics } from '../../sim/metrics.ts';
-import type { Rng } from '../../sim/rng.ts';
-import type { Micros, NodeContext, NodeId, Observation, ProtocolNode, TimerHandle } from '../../sim/types.ts';
+import { ForwardingContext } from '../../sim/forwarding-context.ts';
+import type { Micros, NodeContext, NodeId, ProtocolNode, TimerHandle } from '../../sim/types.ts';
 import type { KeyRing } from '../pbft/auth.ts';
 import { checkTag, makeTag, sha256Hex } from '../pbft/auth.ts';
 import { PbftClient } from '../pbft/client.ts';
@@ -247,52 +246,9 @@ export type PbftStackFactory = (identity: NodeId, committee: Committee, hooks: R
 type DelegateTimer = { type: 'dpos-boundary'; epoch: number } | { type: 'dpos-pbft'; tag: unknown };
 
 /** The PBFT stack's context: its timers are tagged so they reach the stack (not the co-located client). */
-class StackContext implements NodeContext<PbftMessage> {
-  constructor(private readonly real: NodeContext<DposMessage>) {}
-  get id(): NodeId {
-    return this.real.id;
-  }
-  get nodeCount(): number {
-    return this.real.nodeCount;
-  }
-  get region(): number {
-    return this.real.region;
-  }
-  get peers(): readonly NodeId[] {
-    return this.real.peers;
-  }
-  get metrics(): Metrics {
-    return this.real.metrics;
-  }
-  now(): Micros {
-    return this.real.now();
-  }
-  send(to: NodeId, msg: PbftMessage): void {
-    this.real.send(to, msg);
-  }
-  broadcast(msg: PbftMessage, except?: NodeId): void {
-    this.real.broadcast(msg, except);
-  }
-  setTimer(delay: Micros, tag: unknown): TimerHandle {
-    return this.real.setTimer(delay, { type: 'dpos-pbft', tag } satisfies DelegateTimer);
-  }
-  cancelTimer(handle: TimerHandle): void {
-    this.real.cancelTimer(handle);
-  }
-  rng(label?: string): Rng {
-    return this.real.rng(label);
-  }
-  seedFor(label: string): string {
-    return this.real.seedFor(label);
-  }
-  charge(us: Micros): void {
-    this.real.charge(us);
-  }
-  emit(observation: Observation): void {
-    this.real.emit(observation);
-  }
-  log(line: string): void {
-    this.real.log(line);
+class StackContext extends ForwardingContext<PbftMessage> {
+  override setTimer(delay: Micros, tag: unknown): TimerHandle {
+    return this.inner.setTimer(delay, { type: 'dpos-pbft', tag } satisfies DelegateTimer);
   }
 }
 

@@ -8,63 +8,28 @@
  * message received passes through `incoming`. Byzantine nodes' observations are dropped: the
  * checkers judge only honest replicas.
  */
-import type { Metrics } from '../../../sim/metrics.ts';
-import type { Rng } from '../../../sim/rng.ts';
-import type { Micros, NodeContext, NodeId, Observation, ProtocolNode, TimerHandle } from '../../../sim/types.ts';
+import { ForwardingContext } from '../../../sim/forwarding-context.ts';
+import type { Micros, NodeContext, NodeId, Observation, ProtocolNode } from '../../../sim/types.ts';
 import { type KeyRing, makeAuthenticator } from '../auth.ts';
 import { Code, fillHeader, newHeader, type PbftMessage, type PrePrepareMsg, prePrepareSize, type RequestMsg, traceDigest, voteSize, type VoteMsg, batchDigest } from '../messages.ts';
 import type { PbftReplica } from '../replica.ts';
 
 /** A NodeContext that routes sends through a filter and drops observations. */
-export class InterceptContext implements NodeContext<PbftMessage> {
+export class InterceptContext extends ForwardingContext<PbftMessage> {
   constructor(
     readonly real: NodeContext<PbftMessage>,
     private readonly onSend: (to: NodeId, msg: PbftMessage) => void,
-  ) {}
-  get id(): NodeId {
-    return this.real.id;
+  ) {
+    super(real);
   }
-  get nodeCount(): number {
-    return this.real.nodeCount;
-  }
-  get region(): number {
-    return this.real.region;
-  }
-  get peers(): readonly NodeId[] {
-    return this.real.peers;
-  }
-  get metrics(): Metrics {
-    return this.real.metrics;
-  }
-  now(): Micros {
-    return this.real.now();
-  }
-  send(to: NodeId, msg: PbftMessage): void {
+  override send(to: NodeId, msg: PbftMessage): void {
     this.onSend(to, msg);
   }
-  broadcast(msg: PbftMessage, except?: NodeId): void {
+  override broadcast(msg: PbftMessage, except?: NodeId): void {
     for (const p of this.real.peers) if (p !== except) this.onSend(p, msg);
   }
-  setTimer(delay: Micros, tag: unknown): TimerHandle {
-    return this.real.setTimer(delay, tag);
-  }
-  cancelTimer(handle: TimerHandle): void {
-    this.real.cancelTimer(handle);
-  }
-  rng(label?: string): Rng {
-    return this.real.rng(label);
-  }
-  seedFor(label: string): string {
-    return this.real.seedFor(label);
-  }
-  charge(us: Micros): void {
-    this.real.charge(us);
-  }
-  emit(_observation: Observation): void {
+  override emit(_observation: Observation): void {
     // Byzantine replicas' claims are not evidence.
-  }
-  log(line: string): void {
-    this.real.log(line);
   }
 }
 

@@ -15,7 +15,7 @@
  */
 import type { NodeContext, NodeId } from '../../../sim/types.ts';
 import type { BlockEntry } from '../chain.ts';
-import { PowNode } from '../node.ts';
+import { PrivateChainMiner } from './private-chain.ts';
 import type { Tx } from '../tx.ts';
 import type { PowMessage, PowWorld } from '../world.ts';
 
@@ -23,16 +23,11 @@ type Ctx = NodeContext<PowMessage>;
 
 export type DoubleSpendPhase = 'waiting' | 'mining' | 'published' | 'gave-up';
 
-export class DoubleSpendAttacker extends PowNode {
+export class DoubleSpendAttacker extends PrivateChainMiner {
   phase: DoubleSpendPhase = 'waiting';
-  /** Tip of the secret chain. */
-  privateTip: BlockEntry | undefined;
-  /** Fork point: the public tip when the payment was made. */
-  forkBase: BlockEntry | undefined;
+  // privateTip: the secret chain; forkBase: the public tip when the payment was made.
   private conflict: Tx | undefined;
   private paymentTxid = '';
-  /** Private blocks mined. */
-  privateBlocks = 0;
 
   constructor(
     id: NodeId,
@@ -67,55 +62,29 @@ export class DoubleSpendAttacker extends PowNode {
     return h !== undefined && publicTip.height - h + 1 >= this.confirmations;
   }
 
-  protected override scheduleMining(ctx: Ctx): void {
-    // Mining difficulty follows the PRIVATE tip.
-    if (this.privateTip === undefined) return super.scheduleMining(ctx);
-    const saved = this.tip;
-    this.tip = this.privateTip;
-    super.scheduleMining(ctx);
-    this.tip = saved;
-  }
-
   protected override mineBlock(ctx: Ctx): void {
     if (!this.privateTip || (this.phase !== 'mining' && this.phase !== 'published')) return;
     const first = this.privateTip === this.forkBase;
-    const block = this.buildBlock(ctx, this.privateTip, [], first && this.conflict ? [this.conflict] : []);
-    this.mined++;
-    this.privateBlocks++;
-    this.world.blocksMined++;
-    this.world.minedBy.set(block.hash, this.id);
-    const res = this.world.store.accept(block, ctx.now());
-    if (!res.ok) throw new Error(`attacker built an invalid block: ${res.reason}`);
-    res.entry.have[this.id] = 1;
-    this.privateTip = res.entry;
-    if (this.phase === 'published') this.announce(ctx, res.entry, -1);
+    const entry = this.keepPrivate(ctx, this.buildBlock(ctx, this.privateTip, [], first && this.conflict ? [this.conflict] : []));
+    if (this.phase === 'published') this.announce(ctx, entry, -1);
     this.scheduleMining(ctx);
     this.consider(ctx);
   }
 
-  protected override setTip(ctx: Ctx, next: BlockEntry): void {
-    super.setTip(ctx, next);
-    this.consider(ctx);
-  }
-
   /** Publish when ahead after acceptance; give up when too far behind. */
-  private consider(ctx: Ctx): void {
+  protected consider(ctx: Ctx): void {
     if (!this.privateTip || this.phase !== 'mining') return;
     const pub = this.tip;
     const priv = this.privateTip;
     if (this.merchantAccepted(pub) && priv.cumWork > pub.cumWork) {
       this.phase = 'published';
       ctx.emit({ kind: 'attack-published', privateHeight: priv.height, publicHeight: pub.height });
-      // Announce every private block, oldest first, so peers fetch them in order.
-      const chain: BlockEntry[] = [];
-      for (let x: BlockEntry = priv; x !== this.forkBase; x = x.parent!) chain.push(x);
-      for (let i = chain.length - 1; i >= 0; i--) this.announce(ctx, chain[i], -1);
+      this.announceBranch(ctx, priv, this.forkBase!);
       return;
     }
     if (pub.cumWork - priv.cumWork >= this.giveUpDeficit * pub.work) {
       this.phase = 'gave-up';
-      if (this.mineTimer) ctx.cancelTimer(this.mineTimer);
-      this.mineTimer = undefined;
+      this.stopMining(ctx);
       ctx.emit({ kind: 'attack-gave-up', privateHeight: priv.height, publicHeight: pub.height });
     }
   }

@@ -43,7 +43,7 @@
  */
 import type { NodeContext, NodeId } from '../../../sim/types.ts';
 import { forkPoint, type BlockEntry } from '../chain.ts';
-import { PowNode } from '../node.ts';
+import { PrivateChainMiner } from './private-chain.ts';
 import type { PowMessage, PowWorld } from '../world.ts';
 
 type Ctx = NodeContext<PowMessage>;
@@ -69,17 +69,13 @@ export type TimewarpPhase = 'waiting' | 'mining' | 'done';
 
 const START_TAG = { type: 'timewarp-start' } as const;
 
-export class TimewarpAttacker extends PowNode {
+export class TimewarpAttacker extends PrivateChainMiner {
   phase: TimewarpPhase = 'waiting';
-  /** Tip of the current private branch and its fork point. */
-  privateTip: BlockEntry | undefined;
-  forkBase: BlockEntry | undefined;
   /** Rounds started, branches published, rounds abandoned. */
   rounds = 0;
   publications = 0;
   abandoned = 0;
-  /** Private blocks mined in all rounds and in the current one. */
-  privateBlocks = 0;
+  /** Private blocks mined in the current round (privateBlocks counts all rounds). */
   private roundBlocks = 0;
   /** Heights and work of the published branches and of the public tips they were published against. */
   readonly published: { privateHeight: number; publicHeight: number; privateWork: number; publicWork: number; forkHeight: number }[] = [];
@@ -132,15 +128,6 @@ export class TimewarpAttacker extends PowNode {
     this.scheduleMining(ctx);
   }
 
-  protected override scheduleMining(ctx: Ctx): void {
-    // Difficulty (and the discovery rate) follow the PRIVATE tip.
-    if (this.privateTip === undefined) return super.scheduleMining(ctx);
-    const saved = this.tip;
-    this.tip = this.privateTip;
-    super.scheduleMining(ctx);
-    this.tip = saved;
-  }
-
   protected override blockTime(ctx: Ctx, parent: BlockEntry): number {
     if (!this.building) return super.blockTime(ctx, parent);
     const step = Math.ceil((this.attack.timeStretch * this.world.options.blockIntervalUs) / 1_000_000);
@@ -156,28 +143,16 @@ export class TimewarpAttacker extends PowNode {
     } finally {
       this.building = false;
     }
-    this.mined++;
-    this.privateBlocks++;
     this.roundBlocks++;
-    this.world.blocksMined++;
-    this.world.minedBy.set(block.hash, this.id);
     ctx.metrics.counter('pow.timewarp.private-blocks').inc();
     // Real validation, as every receiver will do it: the eased target must match the retarget rule.
-    const res = this.world.store.accept(block, ctx.now());
-    if (!res.ok) throw new Error(`time-warp attacker built an invalid block: ${res.reason}`);
-    res.entry.have[this.id] = 1;
-    this.privateTip = res.entry;
+    this.keepPrivate(ctx, block);
     this.scheduleMining(ctx);
     this.consider(ctx);
   }
 
-  protected override setTip(ctx: Ctx, next: BlockEntry): void {
-    super.setTip(ctx, next);
-    this.consider(ctx);
-  }
-
   /** Publish when the branch is higher but lighter and the public txs are deep enough. */
-  private consider(ctx: Ctx): void {
+  protected consider(ctx: Ctx): void {
     if (this.phase !== 'mining' || !this.privateTip) return;
     const pub = this.tip;
     const priv = this.privateTip;
@@ -202,15 +177,11 @@ export class TimewarpAttacker extends PowNode {
     this.published.push({ privateHeight: priv.height, publicHeight: pub.height, privateWork: priv.cumWork - fork.cumWork, publicWork: pub.cumWork - fork.cumWork, forkHeight: fork.height });
     ctx.metrics.counter('pow.timewarp.published').inc();
     ctx.emit({ kind: 'attack-published', privateHeight: priv.height, publicHeight: pub.height, forkHeight: fork.height });
-    // Every private block, oldest first, so peers fetch them in order.
-    const chain: BlockEntry[] = [];
-    for (let x: BlockEntry = priv; x !== fork; x = x.parent!) chain.push(x);
-    for (let i = chain.length - 1; i >= 0; i--) this.announce(ctx, chain[i], -1);
+    this.announceBranch(ctx, priv, fork);
   }
 
   private endRound(ctx: Ctx): void {
-    if (this.mineTimer) ctx.cancelTimer(this.mineTimer);
-    this.mineTimer = undefined;
+    this.stopMining(ctx);
     this.privateTip = undefined;
     this.forkBase = undefined;
     this.phase = 'done';
