@@ -25,14 +25,17 @@ import { makeCheckers } from '../pbft/checkers.ts';
 import type { PbftMessage } from '../pbft/messages.ts';
 import type { Committee, PbftOptions, ReplicaHooks } from '../pbft/replica.ts';
 import { PbftReplica } from '../pbft/replica.ts';
-import { CommitteeMatchesTallyChecker } from './checker.ts';
+import { CommitteeMatchesTallyChecker, NoUngrantedReencryptionChecker } from './checker.ts';
 import type { ElectionOptions } from './election.ts';
 import { faultBound, runElection } from './election.ts';
 import type { PopulationSpec, Tier, TierSpec } from './institutions.ts';
 import { buildPopulation, cartelShares, DEFAULT_TIERS, TIERS } from './institutions.ts';
 import { DposLedger, makeLayout } from './ledger.ts';
-import type { DposMessage, DposWorld, PbftStackFactory } from './node.ts';
+import type { DposMessage, DposWorld, PbftStackFactory, ProxyFactory } from './node.ts';
 import { DelegateNode, InstitutionNode } from './node.ts';
+import { CorruptCFragProxy, TamperingReplicaStore, UngrantedProxy } from './offchain-adversaries.ts';
+import type { OffchainWorld } from './offchain.ts';
+import { PreProxy, ReplicaStore, UmbralDirectory } from './offchain.ts';
 
 const stakeSchema = z
   .discriminatedUnion('kind', [
@@ -68,6 +71,41 @@ const BEHAVIOURS = ['honest', 'silent', 'equivocate', 'double-vote', 'withhold',
 type Behaviour = (typeof BEHAVIOURS)[number];
 const behaviourSchema = (def: Behaviour) =>
   z.enum(BEHAVIOURS).default(def).describe(`PBFT adversary a Byzantine delegate runs (protocols/pbft/adversaries): ${BEHAVIOURS.join(' | ')}; "cartel" = colluding equivocation split. Default ${def}.`);
+
+const cpuField = (what: string) => duration().prefault('0us').describe(`CPU time charged to the virtual clock ${what} (µs after parsing). Default 0.`);
+
+const recordsSchema = z.strictObject({
+  createRate: z.number().min(0).default(0.02).describe('Records each institution creates per second (Poisson, 1/s): encrypt, store at the replicas, commit the hash. Default 0.02.'),
+  shareRate: z.number().min(0).default(0.01).describe('Shares (grants) each institution makes per second (Poisson, 1/s), of a random committed own record with a random other institution. Default 0.01.'),
+  revokeRate: z.number().min(0).default(0.002).describe('Revocations each institution makes per second (Poisson, 1/s), of a random active grant. Default 0.002.'),
+  fetchRate: z.number().min(0).default(0.01).describe('Re-fetches each institution makes per second (Poisson, 1/s) of a random record shared with it (revoked ones included; besides the fetch right after each share). Default 0.01.'),
+  recordSize: size().prefault('4KiB').describe('Plaintext bytes of a record; the stored object adds the 96-byte capsule, 24-byte nonce and 16-byte tag. Default 4KiB.'),
+  replication: integer({ min: 1 }).default(3).describe('r: replica institutions storing each record (not the owner; at most institutions − 1). Default 3.'),
+  proxies: integer({ min: 1 }).default(5).describe('n: proxy delegates (kFrags) per grant, chosen from the committee the owner knows; at most the committee size. Default 5.'),
+  threshold: integer({ min: 1 }).default(3).describe('m: cFrags needed to decrypt (m ≤ n); revocation holds while ≥ n − m + 1 proxies delete their kFrags. Default 3.'),
+  spare: integer({ min: 0 }).default(1).describe('Proxies a reader asks beyond m at the start of a fetch (more are asked on refusals, bad cFrags and timeouts). Default 1.'),
+  timeout: duration({ positive: true }).prefault('1s').describe('A replica or proxy that has not answered within this is treated as unavailable; also the owner\'s wait for replica acknowledgements (µs after parsing). Default 1s.'),
+  start: duration().prefault('0s').describe('No records workload before this time (µs after parsing). Default 0s.'),
+  stop: duration().optional().describe('No new records workload after this time (µs after parsing); omitted = workload.stop, else the end.'),
+  tamperingReplicas: z.array(integer({ min: 0 })).default([]).describe('Institution ids whose replica serves altered bytes (Byzantine storage). Default none.'),
+  byzantineProxies: z
+    .strictObject({
+      behaviour: z.enum(['corrupt-cfrag', 'ungranted']).describe('corrupt-cfrag: serves cFrags that fail their proof; ungranted: re-encrypts without a committed grant and keeps kFrags after revokes.'),
+      count: integer({ min: 1 }).describe('How many: the first `count` members of the genesis committee (rank order).'),
+    })
+    .optional()
+    .describe('Byzantine proxies (not judged by no-ungranted-reencryption). Default none.'),
+  cpu: z
+    .strictObject({
+      encrypt: cpuField('per record encryption'),
+      kfrag: cpuField('per kFrag generated (owner) or verified (proxy)'),
+      reencrypt: cpuField('per cFrag a proxy produces'),
+      verifyCfrag: cpuField('per cFrag a reader verifies'),
+      decrypt: cpuField('per decryption of m cFrags'),
+    })
+    .prefault({})
+    .describe('Per-operation CPU costs of the off-chain crypto (measured values: docs/crypto-ring-pre.md).'),
+});
 
 export const dposSchema = z
   .strictObject({
@@ -128,7 +166,11 @@ export const dposSchema = z
       })
       .prefault({})
       .describe('PBFT options passed through to every delegate.'),
-    mutant: z.enum(['accept-any-reconfigure']).optional().describe('Deliberately broken honest delegates (checker tests): accept-any-reconfigure skips the tally check.'),
+    records: recordsSchema.optional().describe('Off-chain records and sharing by proxy re-encryption (docs/dpos.md "Off-chain records and sharing"). Default off.'),
+    mutant: z
+      .enum(['accept-any-reconfigure', 'skip-grant-check'])
+      .optional()
+      .describe('Deliberately broken honest delegates (checker tests): accept-any-reconfigure skips the tally check; skip-grant-check makes their proxies re-encrypt without a committed grant (and keep kFrags after a revoke).'),
     bogusReconfigure: z
       .strictObject({ at: duration().describe('When institution 0 submits a reconfigure naming the cartel\'s (or the last candidates\') delegates (µs after parsing).') })
       .optional()
@@ -150,6 +192,31 @@ export const dposSchema = z
   .describe('Seed 003 alliance chain: tiered institutions elect delegates (DPoS) who run PBFT; committee changes are PBFT reconfigurations checked against the tally.');
 
 export type DposConfig = z.output<typeof dposSchema>;
+
+/** The off-chain world of a run (undefined when `records` is absent). */
+function offchainWorldOf(cfg: DposConfig, scenarioDuration: number, layout: ReturnType<typeof makeLayout>, seed: number): OffchainWorld | undefined {
+  const r = cfg.records;
+  if (!r) return undefined;
+  if (r.threshold > r.proxies) throw new Error(`dpos: records.threshold ${r.threshold} > records.proxies ${r.proxies}`);
+  if (r.proxies > cfg.committee) throw new Error(`dpos: records.proxies ${r.proxies} > committee ${cfg.committee}`);
+  if (r.replication > cfg.institutions - 1) throw new Error(`dpos: records.replication ${r.replication} > institutions − 1 (${cfg.institutions - 1})`);
+  for (const i of r.tamperingReplicas) if (i >= cfg.institutions) throw new Error(`dpos: records.tamperingReplicas names institution ${i}, but there are ${cfg.institutions}`);
+  if (r.byzantineProxies && r.byzantineProxies.count > cfg.committee) throw new Error(`dpos: records.byzantineProxies.count ${r.byzantineProxies.count} > committee ${cfg.committee}`);
+  return {
+    layout,
+    institutions: cfg.institutions,
+    directory: new UmbralDirectory(seed),
+    records: {
+      createRate: r.createRate, shareRate: r.shareRate, revokeRate: r.revokeRate, fetchRate: r.fetchRate,
+      recordBytes: r.recordSize, replication: r.replication, proxies: r.proxies, threshold: r.threshold, spare: r.spare,
+      timeoutUs: r.timeout, startUs: r.start, stopUs: r.stop ?? cfg.workload.stop ?? scenarioDuration,
+      cpu: { encryptUs: r.cpu.encrypt, kfragUs: r.cpu.kfrag, reencryptUs: r.cpu.reencrypt, verifyCfragUs: r.cpu.verifyCfrag, decryptUs: r.cpu.decrypt },
+    },
+  };
+}
+
+const msOf = (h: { count: number; mean: number; p50: number; p90: number; p99: number; max: number } | undefined) =>
+  h && h.count > 0 ? { count: h.count, meanMs: h.mean / 1000, p50Ms: h.p50 / 1000, p90Ms: h.p90 / 1000, p99Ms: h.p99 / 1000, maxMs: h.max / 1000 } : { count: 0 };
 
 class IdleNode implements ProtocolNode<DposMessage> {
   onMessage(): void {}
@@ -214,6 +281,7 @@ export const dposModule: ProtocolModule<DposConfig, DposMessage> = {
       opBytes: cfg.workload.opSize,
       stopUs: cfg.workload.stop ?? scenario.duration,
       nodeCount: needed,
+      offchain: offchainWorldOf(cfg, scenario.duration, layout, seed),
     };
 
     // Byzantine delegates and their PBFT behaviour.
@@ -241,14 +309,31 @@ export const dposModule: ProtocolModule<DposConfig, DposMessage> = {
     const delegates: DelegateNode[] = [];
     const institutions: InstitutionNode[] = [];
 
+    // Off-chain records: proxies (honest, Byzantine or the mutant) and replica stores.
+    const off = world.offchain;
+    const byzantineProxies = new Set<NodeId>(off && cfg.records?.byzantineProxies ? genesis.members.slice(0, cfg.records.byzantineProxies.count) : []);
+    const proxyFor = (id: NodeId): ProxyFactory | undefined => {
+      if (!off) return undefined;
+      const kind = byzantineProxies.has(id) ? cfg.records!.byzantineProxies!.behaviour : cfg.mutant === 'skip-grant-check' && !byzantine.has(id) ? 'ungranted' : 'honest';
+      return (self, ledger, isMember) =>
+        kind === 'corrupt-cfrag' ? new CorruptCFragProxy(self, off, ledger, isMember)
+        : kind === 'ungranted' ? new UngrantedProxy(self, off, ledger, isMember)
+        : new PreProxy(self, off, ledger, isMember);
+    };
+    const tampering = new Set(cfg.records?.tamperingReplicas ?? []);
+    const reencryptChecker = off ? new NoUngrantedReencryptionChecker(tallyChecker.model, new Set([...byzantine, ...byzantineProxies])) : undefined;
+
     return {
-      observers: [...pbftCheckers.all, tallyChecker],
+      observers: [...pbftCheckers.all, tallyChecker, ...(reencryptChecker ? [reencryptChecker] : [])],
       createNode(id: NodeId): ProtocolNode<DposMessage> {
         if (id < C) {
           const Impl = cfg.mutant === 'accept-any-reconfigure' && !byzantine.has(id) ? AcceptAnyReconfigureDelegate : DelegateNode;
-          return (delegates[id] = new Impl(pop.candidates[id], id, world, stackFor(id)));
+          return (delegates[id] = new Impl(pop.candidates[id], id, world, stackFor(id), proxyFor(id)));
         }
-        if (id < needed) return (institutions[id - C] = new InstitutionNode(id - C, id, world));
+        if (id < needed) {
+          const store = off ? (tampering.has(id - C) ? new TamperingReplicaStore() : new ReplicaStore()) : undefined;
+          return (institutions[id - C] = new InstitutionNode(id - C, id, world, store));
+        }
         return new IdleNode();
       },
       install(sim: Simulation<DposMessage>) {
@@ -298,6 +383,57 @@ export const dposModule: ProtocolModule<DposConfig, DposMessage> = {
         const rejected: Record<string, number> = {};
         for (const [name, v] of Object.entries(counters)) if (name.startsWith('pbft.rejected.')) rejected[name.slice('pbft.rejected.'.length)] = v;
         const shares = cartelShares(pop);
+        const prefixed = (prefix: string) => {
+          const out: Record<string, number> = {};
+          for (const [name, v] of Object.entries(counters)) if (name.startsWith(prefix)) out[name.slice(prefix.length)] = v;
+          return out;
+        };
+        const offchainSummary = () => {
+          const c = (name: string) => counters[`dpos.records.${name}`] ?? 0;
+          const stores = institutions.filter((n) => n?.store).map((n) => n.store!);
+          let grants = 0;
+          let revokes = 0;
+          let withMeta = 0;
+          for (const r of model.recordEntries.values()) if (r.meta) withMeta++;
+          const held = delegates.reduce((n, d) => n + (d?.proxy?.kfragsHeld ?? 0), 0);
+          for (const inst of institutions) for (const g of inst?.records?.grants.values() ?? []) if (g.state === 'active') grants++; else if (g.state === 'revoked') revokes++;
+          const r = cfg.records!;
+          return {
+            replication: r.replication,
+            proxies: r.proxies,
+            threshold: r.threshold,
+            recordsCreated: c('created'),
+            recordsCommitted: c('committed'),
+            recordsOnChainWithMetadata: withMeta,
+            recordsStored: stores.reduce((n, s) => n + s.size, 0),
+            replicaBytes: stores.reduce((n, s) => n + s.bytesStored, 0),
+            replicaRejected: c('replica.rejected'),
+            storeFailed: c('store.failed'),
+            storePartial: c('store.partial'),
+            shares: c('shares'),
+            sharesCommitted: c('shares.committed'),
+            sharesSkipped: c('share.skipped'),
+            revokes: c('revokes'),
+            revokesCommitted: c('revokes.committed'),
+            grantsActiveAtEnd: grants,
+            grantsRevokedAtEnd: revokes,
+            kfragsHeldAtEnd: held,
+            accessRefusedOnChain: model.accessRefused,
+            recordsRefusedOnChain: model.recordsRefused,
+            fetches: { started: c('fetch.started'), ok: c('fetch.ok'), failed: prefixed('dpos.records.fetch.fail.') },
+            proxyRefusals: prefixed('dpos.records.proxy.refused.'),
+            proxyTimeouts: c('proxy.timeouts'),
+            reencryptions: c('reencryptions'),
+            cfragsInvalid: c('cfrag.invalid'),
+            objectsTampered: c('object.tampered'),
+            kfragsRejected: c('kfrag.rejected'),
+            shareLatency: msOf(result.metrics.histograms['dpos.records.share-latency']),
+            fetchLatency: msOf(result.metrics.histograms['dpos.records.fetch-latency']),
+            byzantineProxies: [...byzantineProxies],
+            ungrantedReencryptions: { honest: reencryptChecker!.honestUngranted, byzantine: reencryptChecker!.byzantineUngranted },
+            reencryptionsJudged: { honest: reencryptChecker!.honestServed, byzantine: reencryptChecker!.byzantineServed },
+          };
+        };
         return {
           institutions: cfg.institutions,
           candidates: C,
@@ -316,6 +452,7 @@ export const dposModule: ProtocolModule<DposConfig, DposMessage> = {
           viewChanges: counters['pbft.view-changes'] ?? 0,
           messagesPerBlock: model.lastSeq > 0 ? (counters['net.messages.delivered'] ?? 0) / model.lastSeq : null,
           rejected,
+          offchain: off ? offchainSummary() : null,
         };
       },
     };

@@ -19,7 +19,7 @@
  *   PBFT clients with it.
  */
 import { ForwardingContext } from '../../sim/forwarding-context.ts';
-import type { Micros, NodeContext, NodeId, ProtocolNode, TimerHandle } from '../../sim/types.ts';
+import type { Micros, NodeContext, NodeId, Observation, ProtocolNode, TimerHandle } from '../../sim/types.ts';
 import type { KeyRing } from '../pbft/auth.ts';
 import { checkTag, makeTag, sha256Hex } from '../pbft/auth.ts';
 import { PbftClient } from '../pbft/client.ts';
@@ -33,6 +33,8 @@ import { cartelApprovals, honestApprovals } from './election.ts';
 import type { Population } from './institutions.ts';
 import type { LedgerOptions, NodeLayout, OnVerify, ReconfigureDecision } from './ledger.ts';
 import { ballotDigest, ballotTag, DposLedger, operationWellFormed } from './ledger.ts';
+import type { OffchainMessage, OffchainWorld, PreProxy, RecordsTimer, ReplicaStore } from './offchain.ts';
+import { isOffchainMessage, isRecordsTimer, RecordsAgent } from './offchain.ts';
 
 /** MAC'd header code of a committee announcement (outside PBFT's codes 1–10). */
 const ANNOUNCE_CODE = 40 as Code;
@@ -50,7 +52,7 @@ export interface CommitteeAnnouncement {
   auth: Int32Array;
 }
 
-export type DposMessage = PbftMessage | CommitteeAnnouncement;
+export type DposMessage = PbftMessage | CommitteeAnnouncement | OffchainMessage;
 
 /** Shared, immutable facts every node of a run knows (the genesis configuration). */
 export interface DposWorld {
@@ -79,6 +81,19 @@ export interface DposWorld {
   readonly stopUs: Micros;
   /** All nodes that should hear committee announcements. */
   readonly nodeCount: number;
+  /** Off-chain records and sharing (offchain.ts); undefined = off. */
+  readonly offchain: OffchainWorld | undefined;
+}
+
+/** The PBFT client's context with a hook on its `pbft.accepted` observations (a request committed). */
+class AcceptContext extends ForwardingContext<PbftMessage> {
+  constructor(inner: NodeContext<DposMessage>, private readonly onAccepted: (timestamp: number) => void) {
+    super(inner as NodeContext<never>);
+  }
+  override emit(observation: Observation): void {
+    super.emit(observation);
+    if (observation.kind === 'pbft.accepted') this.onAccepted(observation.timestamp as number);
+  }
 }
 
 const f = (k: number) => Math.floor((k - 1) / 3);
@@ -149,25 +164,47 @@ export class InstitutionNode implements ProtocolNode<DposMessage> {
   private seq = 0;
   /** Operations this institution submitted (ballots, records, access events). */
   submitted = 0;
+  /** Off-chain records: this institution as owner and as grantee (undefined when off). */
+  readonly records: RecordsAgent | undefined;
+  private clientCtx: AcceptContext | undefined;
+  private ctxOf: NodeContext<DposMessage> | undefined;
 
   constructor(
     /** Institution id (not the node id). */
     readonly institution: number,
     readonly self: NodeId,
     private readonly w: DposWorld,
+    /** This institution's replica of the off-chain store (honest or tampering); undefined when off. */
+    readonly store?: ReplicaStore,
   ) {
     this.view = new CommitteeView(w.genesis);
     this.client = new PbftClient(self, w.genesis, w.keys, { ...w.client, ratePerSec: 0, opBytes: w.opBytes, startUs: 0, stopUs: w.stopUs });
+    if (w.offchain) {
+      this.records = new RecordsAgent(institution, self, w.offchain, (ctx, op) => {
+        this.submitted++;
+        return this.client.submit(this.cctx(ctx as NodeContext<DposMessage>), op);
+      }, () => this.view.latest.members);
+    }
+  }
+
+  /** The client's context: accepted requests are reported to the records agent. */
+  private cctx(ctx: NodeContext<DposMessage>): NodeContext<PbftMessage> {
+    if (!this.clientCtx || this.ctxOf !== ctx) {
+      this.ctxOf = ctx;
+      this.clientCtx = new AcceptContext(ctx, (ts) => this.records?.onAccepted(ctx as NodeContext<OffchainMessage>, ts));
+    }
+    return this.clientCtx;
   }
 
   onStart(ctx: NodeContext<DposMessage>): void {
-    this.client.onStart(ctx as NodeContext<PbftMessage>);
+    this.client.onStart(this.cctx(ctx));
     this.scheduleVote(ctx, 0);
     this.scheduleWork(ctx);
+    this.records?.onStart(ctx as NodeContext<OffchainMessage>);
   }
 
   onRecover(ctx: NodeContext<DposMessage>): void {
-    this.client.onRecover(ctx as NodeContext<PbftMessage>);
+    this.client.onRecover(this.cctx(ctx));
     this.scheduleWork(ctx);
   }
 
@@ -196,13 +233,17 @@ export class InstitutionNode implements ProtocolNode<DposMessage> {
   }
 
   onTimer(ctx: NodeContext<DposMessage>, tag: unknown): void {
+    if (isRecordsTimer(tag)) {
+      this.records?.onTimer(ctx as NodeContext<OffchainMessage>, tag as RecordsTimer);
+      return;
+    }
     const t = tag as InstitutionTimer;
     if (t?.type === 'dpos-vote') {
       if (this.voted.has(t.epoch)) return;
       this.voted.add(t.epoch);
       const b = this.ballotFor(t.epoch);
       const op: Operation = { kind: 'data', bytes: 16 + 4 * b.approvals.length + 64, tag: ballotTag(b, this.w.keys.sign(this.self, ballotDigest(b))) };
-      this.client.submit(ctx as NodeContext<PbftMessage>, op);
+      this.client.submit(this.cctx(ctx), op);
       this.submitted++;
       return;
     }
@@ -213,12 +254,12 @@ export class InstitutionNode implements ProtocolNode<DposMessage> {
       const tagText = rng.chance(this.w.accessShare)
         ? `access|${this.institution}|${sha256Hex(`record|${this.institution}|${Math.floor(rng.next() * Math.max(1, n))}`)}|${rng.int(this.w.pop.institutions.length)}|${rng.chance(0.9) ? 'grant' : 'revoke'}`
         : `record|${this.institution}|${record}`;
-      this.client.submit(ctx as NodeContext<PbftMessage>, { kind: 'data', bytes: this.w.opBytes, tag: tagText });
+      this.client.submit(this.cctx(ctx), { kind: 'data', bytes: this.w.opBytes, tag: tagText });
       this.submitted++;
       this.scheduleWork(ctx);
       return;
     }
-    this.client.onTimer(ctx as NodeContext<PbftMessage>, tag);
+    this.client.onTimer(this.cctx(ctx), tag);
   }
 
   onMessage(ctx: NodeContext<DposMessage>, from: NodeId, msg: DposMessage): void {
@@ -230,7 +271,14 @@ export class InstitutionNode implements ProtocolNode<DposMessage> {
       }
       return;
     }
-    this.client.onMessage(ctx as NodeContext<PbftMessage>, from, msg);
+    if (msg && isOffchainMessage(msg)) {
+      const octx = ctx as NodeContext<OffchainMessage>;
+      if (msg.type === 'dpos-store') this.store?.onStore(octx, from, msg);
+      else if (msg.type === 'dpos-get') this.store?.onGet(octx, from, msg);
+      else this.records?.onMessage(octx, from, msg);
+      return;
+    }
+    this.client.onMessage(this.cctx(ctx), from, msg as PbftMessage);
   }
 
   get committeeEpoch(): number {
@@ -242,6 +290,9 @@ export class InstitutionNode implements ProtocolNode<DposMessage> {
 
 /** Builds the PBFT stack of a delegate: the replica (with the given hooks) and the node that runs it (the replica or an adversary wrapper). */
 export type PbftStackFactory = (identity: NodeId, committee: Committee, hooks: ReplicaHooks) => { replica: PbftReplica; node: ProtocolNode<PbftMessage> };
+
+/** Builds a delegate's proxy service over its ledger; `isMember` tells whether the delegate follows the log as a committee member. */
+export type ProxyFactory = (self: NodeId, ledger: DposLedger, isMember: () => boolean) => PreProxy;
 
 type DelegateTimer = { type: 'dpos-boundary'; epoch: number } | { type: 'dpos-pbft'; tag: unknown };
 
@@ -265,6 +316,8 @@ export class DelegateNode implements ProtocolNode<DposMessage> {
   private myReconfigure: { timestamp: number; epoch: number } | undefined;
   /** Committees this delegate installed (epoch → members), for tests and summaries. */
   readonly installed = new Map<number, readonly NodeId[]>();
+  /** The proxy re-encryption service (honest or Byzantine); undefined when off-chain records are off. */
+  readonly proxy: PreProxy | undefined;
 
   constructor(
     /** Candidate institution this delegate stands for. */
@@ -272,6 +325,7 @@ export class DelegateNode implements ProtocolNode<DposMessage> {
     readonly self: NodeId,
     protected readonly w: DposWorld,
     private readonly stack: PbftStackFactory,
+    proxy?: ProxyFactory,
   ) {
     this.view = new CommitteeView(w.genesis);
     this.client = new PbftClient(self, w.genesis, w.keys, { ...w.client, ratePerSec: 0, opBytes: 0, startUs: 0, stopUs: Number.POSITIVE_INFINITY });
@@ -282,6 +336,7 @@ export class DelegateNode implements ProtocolNode<DposMessage> {
     this.replica = replica;
     this.pbftNode = node;
     this.ledger = new DposLedger(w.pop, w.layout, w.keys, w.ledger, w.genesis.members);
+    this.proxy = proxy?.(self, this.ledger, () => this.replica.currentCommittee.members.includes(this.self));
   }
 
   /** The hooks DPoS gives the replica. Subclasses (test variants) may override them. */
@@ -374,6 +429,9 @@ export class DelegateNode implements ProtocolNode<DposMessage> {
     this.realCtx = ctx;
     if (msg?.type === 'dpos-committee') return this.onAnnouncement(msg);
     if (msg?.type === 'reply') return this.client.onMessage(ctx as NodeContext<PbftMessage>, from, msg);
+    if (msg?.type === 'dpos-kfrag') return this.proxy?.onKFrag(ctx as NodeContext<OffchainMessage>, from, msg);
+    if (msg?.type === 'dpos-reencrypt') return this.proxy?.onReencrypt(ctx as NodeContext<OffchainMessage>, from, msg);
+    if (msg && isOffchainMessage(msg)) return;
     this.pbftNode.onMessage(this.pctx(ctx), from, msg);
   }
 
