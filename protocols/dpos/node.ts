@@ -268,6 +268,7 @@ export class InstitutionNode implements ProtocolNode<DposMessage> {
       if (next) {
         this.client.setCommittee(next);
         this.scheduleVote(ctx, next.epoch);
+        this.records?.onCommittee(ctx as NodeContext<OffchainMessage>, next.members);
       }
       return;
     }

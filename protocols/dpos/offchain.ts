@@ -85,6 +85,8 @@ export interface RecordsOptions {
   threshold: number;
   /** Proxies asked beyond m at the start of a fetch. */
   spare: number;
+  /** Re-delegate active grants that lost a proxy when the committee changes. */
+  redelegate: boolean;
   /** A replica or proxy that has not answered within this is treated as unavailable, µs. */
   timeoutUs: Micros;
   /** No workload before this time, µs. */
@@ -139,6 +141,8 @@ export interface ShareNoticeMsg {
   delegation: string;
   /** When the owner submitted the grant (measurement only: share latency). */
   grantedAt: Micros;
+  /** New proxies for a grant already shared (after a committee change): update, no fetch. */
+  redelegation: boolean;
 }
 
 export type OffchainMessage = StoreMsg | StoredMsg | GetMsg | ObjectMsg | KFragMsg | ReencryptMsg | CFragMsg | ShareNoticeMsg;
@@ -374,6 +378,8 @@ interface Grant {
   proxies: NodeId[];
   submittedAt: Micros;
   state: 'pending' | 'active' | 'revoking' | 'revoked';
+  /** A re-delegation of an active grant after a committee change (not a new share). */
+  redelegation: boolean;
 }
 
 /** A record shared with this institution (from a share notice). */
@@ -401,7 +407,7 @@ interface Fetch {
   done: boolean;
 }
 
-type PendingOp = { kind: 'record'; hash: string } | { kind: 'grant'; key: string } | { kind: 'revoke'; key: string };
+type PendingOp = { kind: 'record'; hash: string } | { kind: 'grant'; key: string; delegation: string } | { kind: 'revoke'; key: string };
 
 export type RecordsTimer =
   | { type: 'dpos-rec'; action: 'create' | 'share' | 'revoke' | 'fetch' }
@@ -585,12 +591,33 @@ export class RecordsAgent {
   /** Shares own record `hash` with institution `grantee`: kFrags to n proxies, grant on chain. False if not possible now. */
   share(ctx: NodeContext<OffchainMessage>, hash: string, grantee: number): boolean {
     const rec = this.ownByHash.get(hash);
+    if (!rec?.committed || grantee === this.institution || Math.min(this.o.proxies, this.committee().length) < this.o.threshold) return false;
+    const g0 = this.grants.get(`${hash}|${grantee}`);
+    if (g0 && g0.state !== 'revoked') return false;
+    this.delegate(ctx, rec, grantee, false);
+    ctx.metrics.counter('dpos.records.shares').inc();
+    return true;
+  }
+
+  /**
+   * The committee changed: active grants that lost a proxy are re-delegated — fresh kFrags for
+   * proxies of the new committee and a new grant (its delegation replaces the old one on chain,
+   * so the old proxies delete their kFrags when they execute it).
+   */
+  onCommittee(ctx: NodeContext<OffchainMessage>, members: readonly NodeId[]): void {
+    if (!this.o.redelegate || Math.min(this.o.proxies, members.length) < this.o.threshold) return;
+    for (const g of [...this.grants.values()]) {
+      if (g.state !== 'active' || g.proxies.every((p) => members.includes(p))) continue;
+      this.delegate(ctx, this.ownByHash.get(g.record)!, g.grantee, true);
+      ctx.metrics.counter('dpos.records.redelegations').inc();
+    }
+  }
+
+  private delegate(ctx: NodeContext<OffchainMessage>, rec: OwnRecord, grantee: number, redelegation: boolean): void {
     const members = this.committee();
     const n = Math.min(this.o.proxies, members.length);
-    if (!rec?.committed || grantee === this.institution || n < this.o.threshold) return false;
+    const hash = rec.hash;
     const key = `${hash}|${grantee}`;
-    const g0 = this.grants.get(key);
-    if (g0 && g0.state !== 'revoked') return false;
     const proxies = chooseProxies(hash, grantee, members, n);
     const rand = this.rand(ctx);
     const kfrags = generateKFrags(rec.key.secretKey, this.w.directory.publicKey(grantee), this.w.directory.keyPair(this.institution).secretKey, this.o.threshold, n, rand);
@@ -603,10 +630,9 @@ export class RecordsAgent {
       } satisfies KFragMsg);
     });
     const ts = this.submit(ctx, { kind: 'data', bytes: grantOpBytes(n), tag: grantTag(this.institution, hash, grantee, { id: delegation, threshold: this.o.threshold, proxies }) });
-    this.grants.set(key, { record: hash, grantee, delegation, proxies, submittedAt: ctx.now(), state: 'pending' });
-    this.pendingOps.set(ts, { kind: 'grant', key });
-    ctx.metrics.counter('dpos.records.shares').inc();
-    return true;
+    const old = this.grants.get(key);
+    this.grants.set(key, { record: hash, grantee, delegation, proxies, submittedAt: redelegation && old ? old.submittedAt : ctx.now(), state: 'pending', redelegation });
+    this.pendingOps.set(ts, { kind: 'grant', key, delegation });
   }
 
   /** Revokes a grant: a revoke event on chain (proxies delete their kFrags when they execute it). */
@@ -639,16 +665,25 @@ export class RecordsAgent {
       ctx.metrics.counter('dpos.records.revokes.committed').inc();
       return;
     }
-    ctx.metrics.counter('dpos.records.shares.committed').inc();
-    if (g.state !== 'pending') return; // revoked before it committed
+    if (g.state !== 'pending' || g.delegation !== p.delegation) {
+      // Revoked (or re-delegated) while this grant was in flight. PBFT need not order one client's
+      // requests by timestamp, so the grant may have committed after the revoke: revoke again.
+      if (g.state === 'revoking' || g.state === 'revoked') {
+        g.state = 'revoking';
+        const ts = this.submit(ctx, { kind: 'data', bytes: REVOKE_OP_BYTES, tag: revokeTag(this.institution, g.record, g.grantee) });
+        this.pendingOps.set(ts, { kind: 'revoke', key: p.key });
+      }
+      return;
+    }
+    ctx.metrics.counter(g.redelegation ? 'dpos.records.redelegations.committed' : 'dpos.records.shares.committed').inc();
     g.state = 'active';
     const rec = this.ownByHash.get(g.record)!;
     ctx.send(this.w.layout.institutionNode(g.grantee), {
       type: 'dpos-share',
-      size: HEADER + HASH + 4 + CAPSULE_BYTES + 32 + 1 + 4 * rec.replicas.length + 1 + 4 * g.proxies.length + 1 + HASH + 8,
+      size: HEADER + HASH + 4 + CAPSULE_BYTES + 32 + 1 + 4 * rec.replicas.length + 1 + 4 * g.proxies.length + 1 + HASH + 8 + 1,
       digest: traceOf('share', g.record, g.grantee, g.delegation),
       record: g.record, owner: this.institution, capsule: rec.capsuleBytes, delegatingKey: rec.key.publicKey, replicas: [...rec.replicas],
-      proxies: [...g.proxies], threshold: this.o.threshold, delegation: g.delegation, grantedAt: g.submittedAt,
+      proxies: [...g.proxies], threshold: this.o.threshold, delegation: g.delegation, grantedAt: g.submittedAt, redelegation: g.redelegation,
     } satisfies ShareNoticeMsg);
   }
 
@@ -656,10 +691,10 @@ export class RecordsAgent {
 
   private onShare(ctx: NodeContext<OffchainMessage>, from: NodeId, m: ShareNoticeMsg): void {
     if (institutionOf(this.w, from) !== m.owner || !(m.capsule instanceof Uint8Array) || !Array.isArray(m.proxies) || !Array.isArray(m.replicas)) return;
-    const s: SharedRecord = { notice: m, firstFetch: true };
-    if (!this.shared.has(m.record)) this.sharedOrder.push(m.record);
-    this.shared.set(m.record, s);
-    this.fetch(ctx, m.record);
+    const known = this.shared.get(m.record);
+    if (!known) this.sharedOrder.push(m.record);
+    this.shared.set(m.record, { notice: m, firstFetch: known ? known.firstFetch : true });
+    if (!m.redelegation || !known) this.fetch(ctx, m.record);
   }
 
   /** Fetches and decrypts a record shared with me; returns the fetch id (undefined if unknown). */

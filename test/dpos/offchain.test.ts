@@ -163,6 +163,28 @@ describe('dpos off-chain records and sharing', () => {
     expect(result.metrics.counters['dpos.records.proxy.timeouts']).toBe(2);
   });
 
+  it('committee change: owners re-delegate grants that lost proxies; without re-delegation, proxies that left refuse (not-member)', () => {
+    const go = (redelegate: boolean) => {
+      let hashOf = () => '';
+      const r = scripted({ proxies: 4, threshold: 3, replication: 2, redelegate }, (h) => {
+        hashOf = createAndShare(h, 5);
+        h.at(6000, 'fetch-in-epoch-1', () => h.inst(5).records!.fetch(h.ctx(5), hashOf()));
+      }, { protocol: { institutions: 40, committee: 4, epochs: 2, epochLength: '4s' }, duration: '8s', nodes: 60 });
+      expect(r.result.violation, r.result.violation?.message).toBeUndefined();
+      expect(r.summary.reconfigurations).toBe(1);
+      return { ...r, hash: hashOf(), members: r.summary.epochs[1].delegateNodes as number[] };
+    };
+    const on = go(true);
+    expect(on.h.inst(5).records!.outcomes.map((o) => (o.ok ? 'ok' : o.reason))).toEqual(['ok', 'ok']);
+    expect(on.summary.offchain.redelegationsCommitted).toBe(1);
+    const g = on.h.inst(0).records!.grants.get(`${on.hash}|5`)!;
+    expect([...g.proxies].sort()).toEqual([...on.members].sort()); // n = k: the whole new committee
+    expect(on.h.delegates()[on.members[0]].ledger.accessHistory(on.hash, 5).map((e) => e.grant)).toEqual([true, true]);
+    const off = go(false);
+    expect(off.h.inst(5).records!.outcomes.map((o) => (o.ok ? 'ok' : o.reason))).toEqual(['ok', 'proxies-unavailable']);
+    expect(off.summary.offchain.proxyRefusals['not-member']).toBeGreaterThanOrEqual(2);
+  });
+
   it('no-ungranted-reencryption fires on honest delegates whose proxies skip the grant check (mutant)', () => {
     let hashOf = () => '';
     const { result } = scripted({ proxies: 4, threshold: 3, replication: 2 }, (h) => {
