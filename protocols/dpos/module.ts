@@ -75,6 +75,7 @@ const behaviourSchema = (def: Behaviour) =>
 const cpuField = (what: string) => duration().prefault('0us').describe(`CPU time charged to the virtual clock ${what} (µs after parsing). Default 0.`);
 
 const recordsSchema = z.strictObject({
+  initialRecords: integer({ min: 0 }).default(0).describe('Records each institution creates at the start, at uniform times within 1 s after `start` (so shares have records to pick from). Default 0.'),
   createRate: z.number().min(0).default(0.02).describe('Records each institution creates per second (Poisson, 1/s): encrypt, store at the replicas, commit the hash. Default 0.02.'),
   shareRate: z.number().min(0).default(0.01).describe('Shares (grants) each institution makes per second (Poisson, 1/s), of a random committed own record with a random other institution. Default 0.01.'),
   revokeRate: z.number().min(0).default(0.002).describe('Revocations each institution makes per second (Poisson, 1/s), of a random active grant. Default 0.002.'),
@@ -84,7 +85,7 @@ const recordsSchema = z.strictObject({
   proxies: integer({ min: 1 }).default(5).describe('n: proxy delegates (kFrags) per grant, chosen from the committee the owner knows; at most the committee size. Default 5.'),
   threshold: integer({ min: 1 }).default(3).describe('m: cFrags needed to decrypt (m ≤ n); revocation holds while ≥ n − m + 1 proxies delete their kFrags. Default 3.'),
   spare: integer({ min: 0 }).default(1).describe('Proxies a reader asks beyond m at the start of a fetch (more are asked on refusals, bad cFrags and timeouts). Default 1.'),
-  redelegate: z.boolean().default(true).describe('When the committee changes, owners re-delegate active grants that lost a proxy (fresh kFrags for proxies of the new committee, a new grant on chain). Default true.'),
+  redelegate: z.boolean().default(true).describe('When the committee changes, owners re-delegate active grants left with fewer than threshold + spare proxies in it (fresh kFrags for proxies of the new committee, a new grant on chain). Default true.'),
   timeout: duration({ positive: true }).prefault('1s').describe('A replica or proxy that has not answered within this is treated as unavailable; also the owner\'s wait for replica acknowledgements (µs after parsing). Default 1s.'),
   start: duration().prefault('0s').describe('No records workload before this time (µs after parsing). Default 0s.'),
   stop: duration().optional().describe('No new records workload after this time (µs after parsing); omitted = workload.stop, else the end.'),
@@ -208,7 +209,7 @@ function offchainWorldOf(cfg: DposConfig, scenarioDuration: number, layout: Retu
     institutions: cfg.institutions,
     directory: new UmbralDirectory(seed),
     records: {
-      createRate: r.createRate, shareRate: r.shareRate, revokeRate: r.revokeRate, fetchRate: r.fetchRate,
+      initialRecords: r.initialRecords, createRate: r.createRate, shareRate: r.shareRate, revokeRate: r.revokeRate, fetchRate: r.fetchRate,
       recordBytes: r.recordSize, replication: r.replication, proxies: r.proxies, threshold: r.threshold, spare: r.spare, redelegate: r.redelegate,
       timeoutUs: r.timeout, startUs: r.start, stopUs: r.stop ?? cfg.workload.stop ?? scenarioDuration,
       cpu: { encryptUs: r.cpu.encrypt, kfragUs: r.cpu.kfrag, reencryptUs: r.cpu.reencrypt, verifyCfragUs: r.cpu.verifyCfrag, decryptUs: r.cpu.decrypt },

@@ -162,6 +162,8 @@ export class InstitutionNode implements ProtocolNode<DposMessage> {
   private readonly view: CommitteeView;
   private readonly voted = new Set<number>();
   private seq = 0;
+  /** Numbers of the background record ops this institution submitted. */
+  private readonly backgroundRecords: number[] = [];
   /** Operations this institution submitted (ballots, records, access events). */
   submitted = 0;
   /** Off-chain records: this institution as owner and as grantee (undefined when off). */
@@ -248,12 +250,19 @@ export class InstitutionNode implements ProtocolNode<DposMessage> {
       return;
     }
     if (t?.type === 'dpos-work') {
+      // Background load: record hashes without off-chain content, and access events naming one of
+      // this institution's earlier background records (so the ledger's ownership rule accepts them).
       const n = this.seq++;
       const rng = ctx.rng('dpos/work-kind');
-      const record = sha256Hex(`record|${this.institution}|${n}`);
-      const tagText = rng.chance(this.w.accessShare)
-        ? `access|${this.institution}|${sha256Hex(`record|${this.institution}|${Math.floor(rng.next() * Math.max(1, n))}`)}|${rng.int(this.w.pop.institutions.length)}|${rng.chance(0.9) ? 'grant' : 'revoke'}`
-        : `record|${this.institution}|${record}`;
+      const access = rng.chance(this.w.accessShare) && this.backgroundRecords.length > 0;
+      let tagText: string;
+      if (access) {
+        const k = this.backgroundRecords[Math.floor(rng.next() * this.backgroundRecords.length)];
+        tagText = `access|${this.institution}|${sha256Hex(`record|${this.institution}|${k}`)}|${rng.int(this.w.pop.institutions.length)}|${rng.chance(0.9) ? 'grant' : 'revoke'}`;
+      } else {
+        this.backgroundRecords.push(n);
+        tagText = `record|${this.institution}|${sha256Hex(`record|${this.institution}|${n}`)}`;
+      }
       this.client.submit(this.cctx(ctx), { kind: 'data', bytes: this.w.opBytes, tag: tagText });
       this.submitted++;
       this.scheduleWork(ctx);

@@ -67,6 +67,8 @@ export interface RecordsCpu {
 }
 
 export interface RecordsOptions {
+  /** Records each institution creates at the start (at uniform times within 1 s after `startUs`). */
+  initialRecords: number;
   /** Records created per second per institution (Poisson). */
   createRate: number;
   /** Shares (grants) per second per institution (Poisson). */
@@ -368,7 +370,8 @@ interface OwnRecord {
   acks: Set<number>;
   committed: boolean;
   bytes: number;
-  timer: unknown;
+  /** The record op was submitted (or given up: no replica acknowledged). */
+  submitted: boolean;
 }
 
 interface Grant {
@@ -411,6 +414,7 @@ type PendingOp = { kind: 'record'; hash: string } | { kind: 'grant'; key: string
 
 export type RecordsTimer =
   | { type: 'dpos-rec'; action: 'create' | 'share' | 'revoke' | 'fetch' }
+  | { type: 'dpos-rec-initial' }
   | { type: 'dpos-rec-store-timeout'; hash: string }
   | { type: 'dpos-rec-replica-timeout'; fetch: number; replica: number }
   | { type: 'dpos-rec-proxy-timeout'; fetch: number; proxy: NodeId };
@@ -467,6 +471,11 @@ export class RecordsAgent {
   // -- workload --
 
   onStart(ctx: NodeContext<OffchainMessage>): void {
+    const rng = ctx.rng('dpos/records/initial');
+    for (let i = 0; i < this.o.initialRecords; i++) {
+      const at = Math.max(ctx.now(), this.o.startUs) + rng.int(1_000_000);
+      if (at <= this.o.stopUs) ctx.setTimer(at - ctx.now(), { type: 'dpos-rec-initial' } satisfies RecordsTimer);
+    }
     for (const action of ['create', 'share', 'revoke', 'fetch'] as const) this.schedule(ctx, action, true);
   }
 
@@ -509,9 +518,12 @@ export class RecordsAgent {
         this.schedule(ctx, t.action);
         return;
       }
+      case 'dpos-rec-initial':
+        this.create(ctx);
+        return;
       case 'dpos-rec-store-timeout': {
         const r = this.ownByHash.get(t.hash);
-        if (r && !r.committed && r.timer !== 'submitted') this.commitRecord(ctx, r, true);
+        if (r && !r.committed && !r.submitted) this.commitRecord(ctx, r, true);
         return;
       }
       case 'dpos-rec-replica-timeout': {
@@ -551,7 +563,7 @@ export class RecordsAgent {
       const c = rng.int(this.w.institutions);
       if (c !== this.institution && !replicas.includes(c)) replicas.push(c);
     }
-    const rec: OwnRecord = { hash, capsule, capsuleBytes, key, replicas, acks: new Set(), committed: false, bytes: object.length, timer: undefined };
+    const rec: OwnRecord = { hash, capsule, capsuleBytes, key, replicas, acks: new Set(), committed: false, bytes: object.length, submitted: false };
     this.own.push(rec);
     this.ownByHash.set(hash, rec);
     this.plaintexts.set(hash, plaintext);
@@ -566,7 +578,7 @@ export class RecordsAgent {
   private onStored(ctx: NodeContext<OffchainMessage>, from: NodeId, m: StoredMsg): void {
     const rec = this.ownByHash.get(m.hash);
     const i = institutionOf(this.w, from);
-    if (!rec || i === undefined || !rec.replicas.includes(i) || rec.timer === 'submitted') return;
+    if (!rec || i === undefined || !rec.replicas.includes(i) || rec.submitted) return;
     if (m.ok) rec.acks.add(i);
     if (rec.acks.size === rec.replicas.length) this.commitRecord(ctx, rec, false);
   }
@@ -574,7 +586,7 @@ export class RecordsAgent {
   /** Submits the record op, naming the replicas that acknowledged (all of them, or those by the timeout). */
   private commitRecord(ctx: NodeContext<OffchainMessage>, rec: OwnRecord, timedOut: boolean): void {
     const replicas = rec.replicas.filter((i) => rec.acks.has(i));
-    rec.timer = 'submitted';
+    rec.submitted = true;
     if (replicas.length === 0) {
       ctx.metrics.counter('dpos.records.store.failed').inc();
       return;
@@ -600,14 +612,16 @@ export class RecordsAgent {
   }
 
   /**
-   * The committee changed: active grants that lost a proxy are re-delegated — fresh kFrags for
-   * proxies of the new committee and a new grant (its delegation replaces the old one on chain,
-   * so the old proxies delete their kFrags when they execute it).
+   * The committee changed: active grants left with fewer than m + spare proxies in the new
+   * committee are re-delegated — fresh kFrags for proxies of the new committee and a new grant
+   * (its delegation replaces the old one on chain, so the old proxies delete their kFrags when
+   * they execute it; one that left the committee does so when it rejoins and replays the log).
    */
   onCommittee(ctx: NodeContext<OffchainMessage>, members: readonly NodeId[]): void {
     if (!this.o.redelegate || Math.min(this.o.proxies, members.length) < this.o.threshold) return;
+    const enough = Math.min(this.o.threshold + this.o.spare, this.o.proxies, members.length);
     for (const g of [...this.grants.values()]) {
-      if (g.state !== 'active' || g.proxies.every((p) => members.includes(p))) continue;
+      if (g.state !== 'active' || g.proxies.filter((p) => members.includes(p)).length >= enough) continue;
       this.delegate(ctx, this.ownByHash.get(g.record)!, g.grantee, true);
       ctx.metrics.counter('dpos.records.redelegations').inc();
     }
