@@ -146,7 +146,10 @@ export async function electionParts(ctx: FigureContext): Promise<{ tiers: ExtraP
     if (!top.length) continue;
     tierNotes.push(`(a) Byzantine candidates all tertiary hospitals, k = ${k}: P(safe) = ${top.map((r) => `${(r.simulated as number).toFixed(3)} at ${pct((r.byzantine as number) / (r.candidates as number))}`).join(', ')} (hypergeometric: ${top.map((r) => (r.analytic as number).toFixed(3)).join(', ')}).`);
   }
-  tierNotes.push('(a) Where the Byzantine institutions sit matters more than how many there are: trust voting seats the regulator first and then tertiary hospitals, so committees up to the regulator count hold no tertiary delegate (safe whatever the tertiary hospitals do), while larger committees draw mostly from the tertiary tier, where the Byzantine share is about 100/41 times the overall one.');
+  const counts100 = apportion(inst100, TIERS.map((t) => DEFAULT_TIERS[t].share));
+  const regulators = counts100[TIERS.indexOf('regulator')];
+  const tertiary = counts100[TIERS.indexOf('tertiary')];
+  tierNotes.push(`(a) Where the Byzantine institutions sit matters more than how many there are: trust voting (regulator trust 5, tertiary 4, secondary 3, insurer 2) seats the ${regulators} regulator candidates first and then tertiary hospitals, so committees of up to ${regulators} hold no tertiary delegate (safe whatever the tertiary hospitals do), while larger committees draw mostly from the ${tertiary} tertiary candidates, among whom the Byzantine share is 100/${tertiary} times the overall one.`);
 
   // (b) cartel
   const cartelRows: Record<string, unknown>[] = [];

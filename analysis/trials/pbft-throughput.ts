@@ -13,7 +13,9 @@
  * (`pbft.commit` observations). After `warmupBlocks`, the window runs until `blocks` more blocks
  * are committed; the run then stops. Over the window: committed operations per simulated second,
  * client-observed latency of requests accepted in the window (issue → f + 1 replies), and the
- * messages (by type) and bytes delivered, per committed block. The invariant checkers of
+ * messages (by type) and bytes delivered, per committed block — counted by delivery time, so the
+ * pipelined blocks in flight at the window's edges blur per-block counts by a few per cent
+ * (more with short windows). The invariant checkers of
  * protocols/pbft run throughout; a violation fails the trial.
  *
  * Point params `PbftThroughputParams`; no options.

@@ -1,9 +1,10 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { committeeSafeProbability, faultBound } from '../../analysis/consistency.ts';
 import { FIGURES, reproduce } from '../../analysis/reproduce/index.ts';
+import { COLUMNS as PBFT_COLUMNS } from '../../analysis/reproduce/pbft-throughput.ts';
 import { writeReport } from '../../analysis/report.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'medsim-reproduce-test-'));
@@ -51,6 +52,46 @@ describe('reproduce --quick', () => {
     expect(dp.status).toBe('ok');
     expect(Object.keys(dp.rows![0])).toEqual(['candidates', 'byzantine', 'committee', 'analytic', 'simulated', 'ciLow', 'ciHigh', 'trials']);
     expect(dp.rows).toHaveLength(36); // 2 pools × 4 shares × 5 committees, minus k = 101 > 100 candidates
+    // (a), (b), (c): own CSV files and charts beside the rows.
+    for (const f of ['dpos-tiers.csv', 'dpos-cartel.csv', 'dpos-pbft-runs.csv', 'dpos-tiers-chart.png', 'dpos-cartel-chart.png', 'dpos-pbft-runs-chart.png']) expect(existsSync(join(dp.dir!, f)), f).toBe(true);
+    expect(dp.charts).toHaveLength(4);
+    const csv = (file: string) => {
+      const [head, ...lines] = readFileSync(join(dp.dir!, file), 'utf8').trim().split('\n');
+      const keys = head.split(',');
+      return lines.map((l) => Object.fromEntries(l.split(',').map((v, i) => [keys[i], v])));
+    };
+    const runs = csv('dpos-pbft-runs.csv');
+    expect(runs.length).toBe(6);
+    for (const r of runs) {
+      // PBFT's guarantee: no checker fires while the committee holds ≤ f Byzantine delegates.
+      expect(Number(r.violationsWithConsistentCommittee), JSON.stringify(r)).toBe(0);
+      expect(Number(r.runs)).toBe(Number(r.consistentRuns) + Number(r.inconsistentRuns));
+    }
+    const cartel = csv('dpos-cartel.csv');
+    expect(Number(cartel[0].pAboveF)).toBe(0); // no cartel power, no seats
+    expect(Number(cartel[cartel.length - 1].pAboveF)).toBe(1); // half of all voting power
+    expect(Number(cartel[0].criticalShareMedian)).toBeGreaterThan(0.2);
+    expect(Number(cartel[0].criticalShareMedian)).toBeLessThan(0.5);
+    const tiers = csv('dpos-tiers.csv');
+    expect(tiers.filter((r) => r.placement === 'spread')).toHaveLength(16);
+    expect(tiers.filter((r) => r.placement === 'tertiary')).toHaveLength(16);
+
+    const pt = out.find((o) => o.id === 'pbft-throughput')!;
+    expect(pt.status).toBe('ok');
+    expect(Object.keys(pt.rows![0])).toEqual(PBFT_COLUMNS);
+    expect(JSON.stringify(pt.rows)).not.toMatch(/NaN|Infinity/);
+    const committee = (pt.rows as Record<string, number | string | null>[]).filter((r) => r.sweep === 'committee').sort((a, b) => (a.committee as number) - (b.committee as number));
+    expect(committee.map((r) => r.committee)).toEqual([4, 7, 16, 31, 64, 100]);
+    for (let i = 1; i < committee.length; i++) expect(committee[i].opsPerSec as number).toBeLessThan(committee[i - 1].opsPerSec as number);
+    for (const r of committee) {
+      const k = r.committee as number;
+      // Prepare + commit per block ≈ (k − 1)(2k − 1) ≈ 2k² (a replica that falls behind and fetches state skips some votes).
+      expect(r.prepareCommitPerBlock as number).toBeGreaterThan(0.9 * (k - 1) * (2 * k - 1));
+      expect(r.prepareCommitPerBlock as number).toBeLessThan(1.05 * (k - 1) * (2 * k - 1)); // window edges blur by a few %
+      expect(r.unloadedLatencyMs as number).toBeGreaterThan(0);
+    }
+    expect((pt.rows as { sweep: string }[]).filter((r) => r.sweep === 'batch').map((r) => (r as unknown as { batch: number }).batch)).toEqual([1, 10, 50, 100, 200]);
+    for (const f of ['pbft-throughput.png', 'pbft-batch.png', 'pbft-messages.png']) expect(existsSync(join(pt.dir!, f)), f).toBe(true);
 
     // The report: one self-contained page.
     const index = writeReport(tmp);
