@@ -208,6 +208,7 @@ export class InstitutionNode implements ProtocolNode<DposMessage> {
   onRecover(ctx: NodeContext<DposMessage>): void {
     this.client.onRecover(this.cctx(ctx));
     this.scheduleWork(ctx);
+    this.records?.onRecover(ctx as NodeContext<OffchainMessage>);
   }
 
   /** Ballot for epoch e + 1 at a uniform time in the voting window of epoch e. */

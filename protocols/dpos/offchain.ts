@@ -316,7 +316,7 @@ export class PreProxy {
     if (typeof verdict === 'string' || !capsule) {
       const refusal: ProxyRefusal = typeof verdict === 'string' ? verdict : 'bad-capsule';
       ctx.metrics.counter(`dpos.records.proxy.refused.${refusal}`).inc();
-      ctx.send(from, { type: 'dpos-cfrag', size: HEADER + HASH + 1, digest: traceOf('refuse', m.record, m.fetch, refusal), record: m.record, fetch: m.fetch, cfrag: undefined, refusal } satisfies CFragMsg);
+      ctx.send(from, { type: 'dpos-cfrag', size: HEADER + HASH + 4 + 1, digest: traceOf('refuse', m.record, m.fetch, refusal), record: m.record, fetch: m.fetch, cfrag: undefined, refusal } satisfies CFragMsg);
       return;
     }
     let cfrag: CFrag;
@@ -325,7 +325,7 @@ export class PreProxy {
     } catch (err) {
       if (!(err instanceof UmbralError)) throw err;
       ctx.metrics.counter('dpos.records.proxy.refused.bad-capsule').inc();
-      ctx.send(from, { type: 'dpos-cfrag', size: HEADER + HASH + 1, digest: traceOf('refuse', m.record, m.fetch, 'bad-capsule'), record: m.record, fetch: m.fetch, cfrag: undefined, refusal: 'bad-capsule' } satisfies CFragMsg);
+      ctx.send(from, { type: 'dpos-cfrag', size: HEADER + HASH + 4 + 1, digest: traceOf('refuse', m.record, m.fetch, 'bad-capsule'), record: m.record, fetch: m.fetch, cfrag: undefined, refusal: 'bad-capsule' } satisfies CFragMsg);
       return;
     }
     ctx.charge(this.w.records.cpu.reencryptUs);
@@ -333,7 +333,7 @@ export class PreProxy {
     ctx.metrics.counter('dpos.records.reencryptions').inc();
     ctx.emit({ kind: 'dpos.reencrypt', record: m.record, grantee, delegation: verdict.delegation, seq: this.ledger.lastSeq });
     const out = this.finish(cfrag);
-    ctx.send(from, { type: 'dpos-cfrag', size: HEADER + HASH + CFRAG_BYTES, digest: traceOf('cfrag', m.record, m.fetch, hex(out.e1)), record: m.record, fetch: m.fetch, cfrag: out, refusal: undefined } satisfies CFragMsg);
+    ctx.send(from, { type: 'dpos-cfrag', size: HEADER + HASH + 4 + CFRAG_BYTES, digest: traceOf('cfrag', m.record, m.fetch, hex(out.e1)), record: m.record, fetch: m.fetch, cfrag: out, refusal: undefined } satisfies CFragMsg);
   }
 
   /** The cFrag sent (honest: as computed). */
@@ -477,6 +477,19 @@ export class RecordsAgent {
       if (at <= this.o.stopUs) ctx.setTimer(at - ctx.now(), { type: 'dpos-rec-initial' } satisfies RecordsTimer);
     }
     for (const action of ['create', 'share', 'revoke', 'fetch'] as const) this.schedule(ctx, action, true);
+  }
+
+  /**
+   * After a crash (the kernel cancelled every timer): the workload resumes, fetches in flight are
+   * abandoned (counted as `dpos.records.fetch.abandoned`), and records still waiting for replica
+   * acknowledgements are committed with the replicas that acknowledged.
+   */
+  onRecover(ctx: NodeContext<OffchainMessage>): void {
+    for (const f of this.fetches.values()) f.done = true;
+    ctx.metrics.counter('dpos.records.fetch.abandoned').inc(this.fetches.size);
+    this.fetches.clear();
+    for (const r of this.own) if (!r.submitted) this.commitRecord(ctx, r, true);
+    for (const action of ['create', 'share', 'revoke', 'fetch'] as const) this.schedule(ctx, action);
   }
 
   private rate(action: 'create' | 'share' | 'revoke' | 'fetch'): number {
