@@ -3,7 +3,7 @@
  * probability" by consistency analysis: P(elected committee holds ≤ ⌊(k−1)/3⌋ Byzantine
  * delegates) for 100 and 1,000 candidates, Byzantine shares 10–33 %, committees 4, 7, 21, 31, 101.
  *
- * The `--json` rows (dpos-consistency.csv, dpos-consistency.png): analytic = exact hypergeometric
+ * The `--json` rows (dpos-consistency.csv; chart dpos-consistency-chart.png): analytic = exact hypergeometric
  * (protocols/dpos `consistencyProbability`), simulated = uniform elections through the real
  * election code (`uniformElectionMonteCarlo`) with a 95 % Wilson interval.
  *
@@ -53,7 +53,7 @@ export const dposConsistencyFigure: Figure = {
       }
     }
     writeFileAtomic(join(ctx.dir, 'dpos-consistency.csv'), toCsv(rows, COLUMNS));
-    const chart = await writeChart(ctx.dir, 'dpos-consistency', {
+    const chart = await writeChart(ctx.dir, 'dpos-consistency-chart', { // not 'dpos-consistency': its .csv would overwrite the rows CSV
       title: 'Seed 003: P(committee has ≤ ⌊(k−1)/3⌋ Byzantine delegates)',
       subtitle: `lines: hypergeometric (uniform election); dots with 95 % Wilson bands: ${electionsFor(100).toLocaleString('en-US')} (100 candidates) / ${electionsFor(1000).toLocaleString('en-US')} (1000) elections through protocols/dpos per point`,
       colorBy: 'group',

@@ -11,6 +11,9 @@
  *   agreement without queueing (request, pre-prepare, prepare, commit, reply);
  * - `batch`: k = 16 (and 31 in full runs), batch sizes 1 … 200, max(400, 4 × batch) in flight.
  *
+ * Charts (each `<name>.csv` + `.vl.json` + `.svg` + `.png`, named `-chart` so that no chart's data
+ * file overwrites the rows CSV): pbft-committee-chart, pbft-batch-chart, pbft-messages-chart.
+ *
  * Rows (`--json`, pbft-throughput.csv) — one per committee or batch point, every key always
  * present (null where it does not apply):
  *   sweep               "committee" or "batch": which experiment the row belongs to;
@@ -124,7 +127,7 @@ export const pbftThroughputFigure: Figure = {
     const lines = (...xs: string[]) => xs as unknown as string; // Vega-Lite takes string[] subtitles; ChartOptions types it as string
     // Panels sort alphabetically: "committed throughput" before "latency".
     const charts = [
-      await writeChart(ctx.dir, 'pbft-throughput', {
+      await writeChart(ctx.dir, 'pbft-committee-chart', {
         title: 'PBFT vs committee size',
         subtitle: lines(setup, 'throughput with 400 requests in flight (batches of 100); latency at that load and unloaded'),
         xTitle: 'committee size k (replicas, log scale)',
@@ -136,7 +139,7 @@ export const pbftThroughputFigure: Figure = {
         width: 300,
         height: 240,
       }, tputRows),
-      await writeChart(ctx.dir, 'pbft-batch', {
+      await writeChart(ctx.dir, 'pbft-batch-chart', {
         title: 'PBFT vs batch size',
         subtitle: lines(setup, 'max(400, 4 × batch) requests in flight'),
         xTitle: 'batch size (requests per pre-prepare, log scale)',
@@ -149,7 +152,7 @@ export const pbftThroughputFigure: Figure = {
         width: 300,
         height: 240,
       }, batchRows),
-      await writeChart(ctx.dir, 'pbft-messages', {
+      await writeChart(ctx.dir, 'pbft-messages-chart', {
         title: 'PBFT messages delivered per committed block',
         subtitle: lines('batches of 100; all messages = request, pre-prepare, prepare, commit, reply, checkpoint', '(and any state transfer); line: 2k²'),
         xTitle: 'committee size k (replicas, log scale)',

@@ -53,7 +53,8 @@ describe('reproduce --quick', () => {
     expect(Object.keys(dp.rows![0])).toEqual(['candidates', 'byzantine', 'committee', 'analytic', 'simulated', 'ciLow', 'ciHigh', 'trials']);
     expect(dp.rows).toHaveLength(36); // 2 pools × 4 shares × 5 committees, minus k = 101 > 100 candidates
     // (a), (b), (c): own CSV files and charts beside the rows.
-    for (const f of ['dpos-tiers.csv', 'dpos-cartel.csv', 'dpos-pbft-runs.csv', 'dpos-tiers-chart.png', 'dpos-cartel-chart.png', 'dpos-pbft-runs-chart.png']) expect(existsSync(join(dp.dir!, f)), f).toBe(true);
+    expect(readFileSync(join(dp.dir!, 'dpos-consistency.csv'), 'utf8').split('\n')[0]).toBe('candidates,byzantine,committee,analytic,simulated,ciLow,ciHigh,trials');
+    for (const f of ['dpos-consistency-chart.png', 'dpos-tiers.csv', 'dpos-cartel.csv', 'dpos-pbft-runs.csv', 'dpos-tiers-chart.png', 'dpos-cartel-chart.png', 'dpos-pbft-runs-chart.png']) expect(existsSync(join(dp.dir!, f)), f).toBe(true);
     expect(dp.charts).toHaveLength(4);
     const csv = (file: string) => {
       const [head, ...lines] = readFileSync(join(dp.dir!, file), 'utf8').trim().split('\n');
@@ -91,7 +92,9 @@ describe('reproduce --quick', () => {
       expect(r.unloadedLatencyMs as number).toBeGreaterThan(0);
     }
     expect((pt.rows as { sweep: string }[]).filter((r) => r.sweep === 'batch').map((r) => (r as unknown as { batch: number }).batch)).toEqual([1, 10, 50, 100, 200]);
-    for (const f of ['pbft-throughput.png', 'pbft-batch.png', 'pbft-messages.png']) expect(existsSync(join(pt.dir!, f)), f).toBe(true);
+    for (const f of ['pbft-committee-chart.png', 'pbft-batch-chart.png', 'pbft-messages-chart.png']) expect(existsSync(join(pt.dir!, f)), f).toBe(true);
+    // The rows CSV is the rows (a chart's data file must not overwrite it).
+    expect(readFileSync(join(pt.dir!, 'pbft-throughput.csv'), 'utf8').split('\n')[0]).toBe(PBFT_COLUMNS.join(','));
 
     // The report: one self-contained page.
     const index = writeReport(tmp);
