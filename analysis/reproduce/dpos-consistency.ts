@@ -55,7 +55,8 @@ export const dposConsistencyFigure: Figure = {
     writeFileAtomic(join(ctx.dir, 'dpos-consistency.csv'), toCsv(rows, COLUMNS));
     const chart = await writeChart(ctx.dir, 'dpos-consistency-chart', { // not 'dpos-consistency': its .csv would overwrite the rows CSV
       title: 'Seed 003: P(committee has ≤ ⌊(k−1)/3⌋ Byzantine delegates)',
-      subtitle: `lines: hypergeometric (uniform election); dots with 95 % Wilson bands: ${electionsFor(100).toLocaleString('en-US')} (100 candidates) / ${electionsFor(1000).toLocaleString('en-US')} (1000) elections through protocols/dpos per point`,
+      // Two lines (Vega-Lite takes string[]; ChartOptions types it as string).
+      subtitle: ['lines: hypergeometric (uniform election)', `dots with 95 % Wilson bands: ${electionsFor(100).toLocaleString('en-US')} (100 candidates) / ${electionsFor(1000).toLocaleString('en-US')} (1000) elections through protocols/dpos per point`] as unknown as string,
       colorBy: 'group',
       groupTitle: 'Byzantine candidates',
       xTitle: 'committee size k (delegates, log scale)',

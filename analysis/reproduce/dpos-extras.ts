@@ -101,7 +101,12 @@ export async function electionParts(ctx: FigureContext): Promise<{ tiers: ExtraP
   const tierChart: ChartRow[] = [];
   // Panel names sort alphabetically in the chart: "spread" before "tertiary", 100 before 1000.
   const panelOf = (N: number, placement: string) => `${N} candidates: Byzantine ${placement === 'spread' ? 'spread over tiers' : 'tertiary hospitals'}`;
-  for (const p of points) {
+  // Chart order (legend colours follow first appearance): 100 candidates first, committees ascending.
+  const tierPoints = points.filter((p) => p.params.kind === 'tiers').sort((a, b) => {
+    const x = a.params as Extract<DposElectionParams, { kind: 'tiers' }>, y = b.params as Extract<DposElectionParams, { kind: 'tiers' }>;
+    return x.candidates - y.candidates || x.placement.localeCompare(y.placement) || x.byzantine - y.byzantine || x.committee - y.committee;
+  });
+  for (const p of tierPoints) {
     const pr = p.params;
     if (pr.kind !== 'tiers') continue;
     const rs = results[p.index] as TiersTrialResult[];
