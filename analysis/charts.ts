@@ -146,9 +146,11 @@ export interface WrittenChart {
  * editor beside its CSV), `<name>.svg` and `<name>.png`.
  */
 export async function writeChart(dir: string, name: string, options: ChartOptions, rows: ChartRow[]): Promise<WrittenChart> {
-  const paths = { spec: join(dir, `${name}.vl.json`), csv: join(dir, `${name}.csv`), svg: join(dir, `${name}.svg`), png: join(dir, `${name}.png`) };
+  // The chart's own data is `<name>.chart.csv`, so a figure may name its chart like its rows
+  // table (`<name>.csv`) without the chart data overwriting the rows.
+  const paths = { spec: join(dir, `${name}.vl.json`), csv: join(dir, `${name}.chart.csv`), svg: join(dir, `${name}.svg`), png: join(dir, `${name}.png`) };
   writeFileAtomic(paths.csv, toCsv(rows as unknown as Record<string, unknown>[], CHART_COLUMNS));
-  const urlData = { url: `${name}.csv`, panels: rows.some((r) => r.panel !== undefined && r.panel !== '') };
+  const urlData = { url: `${name}.chart.csv`, panels: rows.some((r) => r.panel !== undefined && r.panel !== '') };
   writeJsonAtomic(paths.spec, lineChartSpec(options, urlData));
   const svg = await renderSvg(lineChartSpec(options, { values: rows }));
   writeFileAtomic(paths.svg, svg);

@@ -63,7 +63,7 @@ function section(root: string, dir: string): string {
   }
   for (const svgFile of readdirSync(dir).filter((f) => f.endsWith('.svg')).sort()) {
     const svg = readFileSync(join(dir, svgFile), 'utf8').replace(/^<\?xml[^>]*>\s*/, '');
-    parts.push(`<figure>${svg}<figcaption>${esc(svgFile)} (spec: ${esc(svgFile.replace(/\.svg$/, '.vl.json'))}, data: ${esc(svgFile.replace(/\.svg$/, '.csv'))})</figcaption></figure>`);
+    parts.push(`<figure>${svg}<figcaption>${esc(svgFile)} (spec: ${esc(svgFile.replace(/\.svg$/, '.vl.json'))}, data: ${esc(svgFile.replace(/\.svg$/, '.chart.csv'))})</figcaption></figure>`);
   }
   if (summary) {
     if (Array.isArray(summary.notes) && summary.notes.length) parts.push(`<ul>${(summary.notes as string[]).map((n) => `<li>${esc(n)}</li>`).join('')}</ul>`);

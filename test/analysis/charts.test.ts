@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -34,8 +34,14 @@ describe('charts', () => {
     const noText = svgToPng(readFileSync(out.svg, 'utf8').replace(/<text[^>]*>[^<]*<\/text>/g, ''));
     expect(png.length).toBeGreaterThan(noText.length * 1.1);
     const spec = JSON.parse(readFileSync(out.spec, 'utf8'));
-    expect(spec.data).toMatchObject({ url: 'test.csv' });
+    expect(spec.data).toMatchObject({ url: 'test.chart.csv' });
     expect(readFileSync(out.csv, 'utf8').split('\n')[0]).toBe('panel,group,series,style,x,y,low,high,n');
     expect(readFileSync(out.svg, 'utf8')).toContain('confirmations z (blocks)');
+  });
+  it('a chart named like its figure\'s rows table does not overwrite the rows CSV', async () => {
+    writeFileSync(join(tmp, 'figure.csv'), 'q,z,rows\n');
+    await writeChart(tmp, 'figure', options, rows);
+    expect(readFileSync(join(tmp, 'figure.csv'), 'utf8')).toBe('q,z,rows\n');
+    expect(readFileSync(join(tmp, 'figure.chart.csv'), 'utf8').split('\n')[0]).toBe('panel,group,series,style,x,y,low,high,n');
   });
 });
