@@ -2,7 +2,7 @@
  * `reproduce(id | 'all', options)`: runs registered figures, writes each into
  * `<out>/<id>/` (rows CSV, chart spec + CSV + SVG + PNG, summary.json, manifest.json), and
  * returns what happened to each. A figure whose dependencies have not landed is reported as
- * `unavailable` with the reason ("needs protocols/pbft: pbftThroughput (not available)").
+ * `unavailable` with the reason ("needs protocols/pow: powModule (not available)").
  */
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';

@@ -1,8 +1,8 @@
 /**
  * Finding the functions other folders export, by name, without knowing the file: the figure
- * registry names `{ folder: 'protocols/pbft', name: 'pbftThroughput' }` and this scans that
+ * registry names `{ folder: 'protocols/pow', name: 'powModule' }` and this scans that
  * folder's TypeScript files for `export … name` and imports the first that has it. A figure
- * whose dependency has not landed fails with "needs protocols/pbft: pbftThroughput (not
+ * whose dependency has not landed fails with "needs protocols/pow: powModule (not
  * available)" instead of a stack trace.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';

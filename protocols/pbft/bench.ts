@@ -1,7 +1,7 @@
 /**
- * PBFT benchmarks: wall-clock speed of the simulator running real PBFT (`benchPbft`, for
- * `medsim bench pbft`), and simulated throughput/latency versus committee size
- * (`pbftThroughput`, for the analysis).
+ * PBFT benchmark: wall-clock speed of the simulator running real PBFT (`benchPbft`, for
+ * `medsim bench pbft`). Simulated throughput and latency versus committee and batch size are
+ * the `pbft-throughput` figure (analysis/reproduce/pbft-throughput.ts).
  *
  * Setup: a committee of k replicas in one data centre (uniform-lan preset: 0.5 ms, 1 Gbps),
  * `gateways` client nodes that submit requests on behalf of `institutions` institutions (each
@@ -132,40 +132,4 @@ export function benchPbft(opts: BenchPbftOptions = {}): BenchPbftResult {
     messagesPerSec: Math.round(delivered / (wallMs / 1000)),
     rssMb: Math.round(process.memoryUsage().rss / 1e6),
   };
-}
-
-export interface ThroughputPoint {
-  committee: number;
-  batch: number;
-  /** Blocks committed by every replica in the measured window. */
-  blocks: number;
-  /** Committed operations per simulated second. */
-  opsPerSec: number;
-  /** Client-observed latency, simulated ms. */
-  latencyMsP50: number;
-  latencyMsP99: number;
-  /** Delivered messages per committed block (≈ 2k² for prepare + commit). */
-  messagesPerBlock: number;
-}
-
-/**
- * Simulated throughput and latency versus committee size (deterministic; no wall clock): for
- * each k, a saturated run of `blocks` blocks with batches of `batch` requests.
- */
-export function pbftThroughput(sizes: readonly number[], batch: number, blocks = 30, seed = 1): ThroughputPoint[] {
-  return sizes.map((k) => {
-    const run = buildRun(k, 1000, batch, 10, seed);
-    const simUs = runBlocks(run, blocks, 120_000_000);
-    const done = run.committed();
-    const lat = run.sim.metrics.histogram('pbft.latency');
-    return {
-      committee: k,
-      batch,
-      blocks: done,
-      opsPerSec: Math.round((done * batch) / (simUs / 1e6)),
-      latencyMsP50: lat.count ? lat.percentile(0.5) / 1000 : NaN,
-      latencyMsP99: lat.count ? lat.percentile(0.99) / 1000 : NaN,
-      messagesPerBlock: Math.round(run.sim.events / Math.max(1, done)),
-    };
-  });
 }

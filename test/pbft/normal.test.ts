@@ -47,14 +47,11 @@ describe('pbft normal case', () => {
 });
 
 describe('pbft bench helpers', () => {
-  it('benchPbft and pbftThroughput run (small committee)', async () => {
-    const { benchPbft, pbftThroughput } = await import('../../protocols/pbft/bench.ts');
+  it('benchPbft runs (small committee)', async () => {
+    const { benchPbft } = await import('../../protocols/pbft/bench.ts');
     const b = benchPbft({ committee: 7, blocks: 5, batch: 10, institutions: 50, gateways: 2 });
     expect(b.committee).toBe(7);
     expect(b.blocks).toBeGreaterThanOrEqual(5);
     expect(Object.keys(b)).toEqual(['committee', 'blocks', 'wallMs', 'blocksPerWallSec', 'messagesPerSec', 'rssMb']);
-    const t = pbftThroughput([4, 7], 10, 5);
-    expect(t.map((p) => p.committee)).toEqual([4, 7]);
-    expect(t[1].messagesPerBlock).toBeGreaterThan(t[0].messagesPerBlock);
   });
 });
