@@ -21,7 +21,7 @@
  * Partitions and loss are decided when a message is sent: a message already on the wire when a
  * partition starts still arrives (as with TCP segments already in flight).
  */
-import { Rng } from './rng.ts';
+import { Rng, StreamBank } from './rng.ts';
 import type { RegionTable } from './regions.ts';
 import type { Micros, NodeId } from './types.ts';
 
@@ -111,11 +111,12 @@ export class Network {
   readonly duplication: number;
   private readonly partitions: ActivePartition[];
   private readonly clogs: ActiveClog[];
-  private readonly linkRng: (Rng | undefined)[];
+  /** Per-sender link streams (`network/link/<sender>`), packed for cache locality. */
+  private readonly linkStreams: StreamBank;
 
   constructor(
     private readonly options: NetworkOptions,
-    private readonly runSeed: number | string,
+    runSeed: number | string,
   ) {
     const n = options.nodes;
     const table = options.regions;
@@ -143,7 +144,7 @@ export class Network {
     this.upUsPerByte = this.upBps.map((bps) => 8e6 / bps);
     this.downUsPerByte = this.downBps.map((bps) => 8e6 / bps);
     this.upFree = new Float64Array(n);
-    this.linkRng = new Array(n);
+    this.linkStreams = new StreamBank(runSeed, n, (sender) => `network/link/${sender}`);
 
     this.peers = buildTopology(n, options.topology, Rng.stream(runSeed, 'network/topology'));
     this.partitions = options.partitions.map((p) => compilePartition(p, n));
@@ -158,9 +159,7 @@ export class Network {
 
   /** The sender's stream for link decisions (loss, jitter, duplication). */
   rngOf(from: NodeId): Rng {
-    let r = this.linkRng[from];
-    if (!r) this.linkRng[from] = r = Rng.stream(this.runSeed, `network/link/${from}`);
-    return r;
+    return this.linkStreams.get(from);
   }
 
   /** True if a partition active at `now` blocks traffic from → to. */
