@@ -16,10 +16,10 @@
  * skipped) and its queued transmissions are forgotten. On recovery the kernel calls
  * `onRecover` (or `onStart` when the node has none).
  */
-import { TimeHeap } from './heap.ts';
+import { resized, TimeHeap } from './heap.ts';
 import { Metrics, type MetricsSnapshot } from './metrics.ts';
 import { Network, type NetworkOptions } from './network.ts';
-import { deriveSeed, Rng } from './rng.ts';
+import { deriveSeed, Rng, StreamBank } from './rng.ts';
 import { EventKind, TraceHasher, type TraceEntry } from './trace.ts';
 import type { Message, Micros, NodeContext, NodeId, Observation, Observer, ProtocolNode, TimerHandle, Violation } from './types.ts';
 
@@ -29,22 +29,67 @@ const MESSAGE = EventKind.Message as number;
 const TIMER = EventKind.Timer as number;
 const EXTERNAL = EventKind.External as number;
 
-/** One queued event. A single class keeps the heap's objects monomorphic (fast in V8). */
-class SimEvent implements TimerHandle {
-  cancelled = false;
+/**
+ * A timer or an external action: the handle `setTimer` and `at` return. (Messages have no
+ * handle: nothing can cancel a message on the wire.)
+ */
+class Scheduled implements TimerHandle {
+  cancelled: boolean;
   constructor(
-    public time: Micros,
-    public seq: number,
-    public kind: number,
-    public from: NodeId,
-    public to: NodeId,
-    /** Message, timer tag, or external action. */
-    public payload: unknown,
-    /** Receiver incarnation at scheduling time (timers only). */
-    public epoch: number,
-    /** Label of an external action (trace type). */
-    public label: string,
-  ) {}
+    /** Timer tag, or the external action's label (its trace type). */
+    readonly tag: unknown,
+    /** Receiver incarnation at scheduling time (timers only; a crash voids older timers). */
+    readonly epoch: number,
+    /** The harness action (external actions only). */
+    readonly action: (() => void) | undefined,
+  ) {
+    this.cancelled = false;
+  }
+}
+
+/**
+ * The queued events, stored by id in parallel arrays; the queue orders the ids. A message event
+ * is just its row (kind, sender, receiver, message), so sending allocates no event object, and
+ * the event loop reads kind and receiver from small typed arrays instead of touching an object.
+ * Ids are reused as soon as their event is handled.
+ */
+class EventTable {
+  kind = new Uint8Array(1024);
+  from = new Int32Array(1024);
+  to = new Int32Array(1024);
+  /** The message (MESSAGE) or the `Scheduled` handle (TIMER, EXTERNAL). */
+  payload: unknown[] = [];
+  private free = new Int32Array(1024);
+  private freeCount = 0;
+
+  add(kind: number, from: NodeId, to: NodeId, payload: unknown): number {
+    let id: number;
+    if (this.freeCount > 0) {
+      id = this.free[--this.freeCount];
+      this.payload[id] = payload;
+    } else {
+      id = this.payload.length;
+      if (id === this.kind.length) this.grow();
+      this.payload.push(payload);
+    }
+    this.kind[id] = kind;
+    this.from[id] = from;
+    this.to[id] = to;
+    return id;
+  }
+
+  release(id: number): void {
+    this.payload[id] = undefined; // do not keep a delivered message alive
+    this.free[this.freeCount++] = id;
+  }
+
+  private grow(): void {
+    const capacity = this.kind.length * 2;
+    this.kind = resized(this.kind, capacity);
+    this.from = resized(this.from, capacity);
+    this.to = resized(this.to, capacity);
+    this.free = resized(this.free, capacity);
+  }
 }
 
 export interface SimulationOptions<M extends Message = Message> {
@@ -89,7 +134,8 @@ export class Simulation<M extends Message = Message> {
   readonly nodes: ProtocolNode<M>[];
   readonly nodeCount: number;
   private readonly contexts: NodeContextImpl<M>[];
-  private readonly queue = new TimeHeap<SimEvent>();
+  private readonly queue = new TimeHeap();
+  private readonly table = new EventTable();
   private readonly trace: TraceHasher;
   private readonly observers: Observer[];
   private readonly endTimeUs: Micros;
@@ -98,12 +144,9 @@ export class Simulation<M extends Message = Message> {
   private readonly crashed: Uint8Array;
   private readonly epoch: Int32Array;
   private readonly busyUntil: Float64Array;
+  /** Every node's default stream (`node/<id>/main`), packed side by side for cache locality. */
+  readonly mainStreams: StreamBank;
   private seq = 0;
-  /**
-   * Recycled message events. Message events never escape the kernel (unlike timer handles), so
-   * once delivered or dropped they are reused; this halves allocation on the hottest path.
-   */
-  private readonly freeMessageEvents: SimEvent[] = [];
   private started = false;
   private stopped = false;
   private stopReason: StopReason = 'drained';
@@ -138,6 +181,7 @@ export class Simulation<M extends Message = Message> {
     this.crashed = new Uint8Array(n);
     this.epoch = new Int32Array(n);
     this.busyUntil = new Float64Array(n);
+    this.mainStreams = new StreamBank(this.seed, n, (id) => `node/${id}/main`);
     this.contexts = new Array(n);
     this.nodes = new Array(n);
     for (let i = 0; i < n; i++) {
@@ -163,14 +207,14 @@ export class Simulation<M extends Message = Message> {
 
   /** Schedules an external action (workload arrival, fault) at virtual time `time`. */
   at(time: Micros, label: string, action: () => void): TimerHandle {
-    const ev = new SimEvent(Math.max(time, this.now), this.seq++, EXTERNAL, -1, -1, action, 0, label);
-    this.queue.push(ev);
-    return ev;
+    const handle = new Scheduled(label, 0, action);
+    this.queue.push(Math.max(time, this.now), this.seq++, this.table.add(EXTERNAL, -1, -1, handle));
+    return handle;
   }
 
   /** Cancels an external action or timer. */
   cancel(handle: TimerHandle): void {
-    (handle as SimEvent).cancelled = true;
+    (handle as Scheduled).cancelled = true;
   }
 
   isCrashed(id: NodeId): boolean {
@@ -235,8 +279,10 @@ export class Simulation<M extends Message = Message> {
         if (node.onStart) this.runHandler(i, () => node.onStart!(this.contexts[i]));
       }
     }
-    // Locals for the hot loop (these references never change during a run).
+    // Locals for the hot loop (these references never change during a run; the event table's
+    // arrays may grow inside a handler, so they are read from it each time).
     const queue = this.queue;
+    const events = this.table;
     const crashed = this.crashed;
     const epoch = this.epoch;
     const busyUntil = this.busyUntil;
@@ -244,39 +290,60 @@ export class Simulation<M extends Message = Message> {
     const maxEvents = this.maxEvents;
     this.stopped = this.violationFound !== undefined;
     while (!this.stopped) {
-      const ev = queue.pop();
-      if (ev === undefined) {
+      if (queue.size === 0) {
         this.stopReason = 'drained';
         break;
       }
-      if (ev.time > limit) {
-        queue.push(ev); // keep it for a later run(); its (time, seq) key is unchanged
-        this.now = limit;
+      const time = queue.peekTime();
+      if (time > limit) {
+        this.now = limit; // the event stays queued for a later run()
         this.stopReason = 'end-time';
         break;
       }
-      if (ev.cancelled) continue;
-      const to = ev.to;
-      if (ev.kind !== EXTERNAL) {
+      const id = queue.pop();
+      const kind = events.kind[id];
+      const to = events.to[id];
+      if (kind === MESSAGE) {
         if (crashed[to] === 1) {
-          if (ev.kind === MESSAGE) {
-            this.dropCrashed++;
-            this.recycle(ev);
-          }
+          this.dropCrashed++;
+          events.release(id);
           continue;
         }
-        if (ev.kind === TIMER && ev.epoch !== epoch[to]) continue;
-        if (busyUntil[to] > ev.time) {
+        if (busyUntil[to] > time) {
           // The node is still busy with charged CPU work: handle this event when it is free.
-          ev.time = busyUntil[to];
-          ev.seq = this.seq++;
-          queue.push(ev);
+          queue.push(busyUntil[to], this.seq++, id);
           continue;
+        }
+        const from = events.from[id];
+        const msg = events.payload[id] as M;
+        events.release(id);
+        this.now = time;
+        this.deliver(from, to, msg);
+      } else {
+        const scheduled = events.payload[id] as Scheduled;
+        if (scheduled.cancelled) {
+          events.release(id);
+          continue;
+        }
+        if (kind === TIMER) {
+          if (crashed[to] === 1 || scheduled.epoch !== epoch[to]) {
+            events.release(id); // a timer of a crashed node, or of an earlier incarnation
+            continue;
+          }
+          if (busyUntil[to] > time) {
+            queue.push(busyUntil[to], this.seq++, id);
+            continue;
+          }
+          events.release(id);
+          this.now = time;
+          this.fire(to, scheduled.tag);
+        } else {
+          events.release(id);
+          this.now = time;
+          trace.record(time, EXTERNAL, -1, -1, scheduled.tag as string, undefined);
+          scheduled.action!();
         }
       }
-      this.now = ev.time;
-      this.dispatch(ev);
-      if (ev.kind === MESSAGE) this.recycle(ev);
       if (trace.count >= maxEvents && !this.stopped) {
         this.stopped = true;
         this.stopReason = 'max-events';
@@ -294,49 +361,44 @@ export class Simulation<M extends Message = Message> {
     return this.result();
   }
 
-  private recycle(ev: SimEvent): void {
-    ev.payload = undefined; // do not keep the message alive
-    this.freeMessageEvents.push(ev);
+  /** Delivers `msg` to node `to` (the kernel has checked it is up and idle). */
+  private deliver(from: NodeId, to: NodeId, msg: M): void {
+    this.trace.record(this.now, MESSAGE, from, to, msg.type, msg.digest);
+    this.delivered++;
+    // The handler is called inline, not through runHandler: no closure per event on the
+    // hottest path of the simulator.
+    this.current = to;
+    this.charged = 0;
+    try {
+      this.nodes[to].onMessage(this.contexts[to], from, msg);
+    } catch (err) {
+      this.handlerThrew(to, err);
+    }
+    this.handlerDone(to);
   }
 
-  private messageEvent(time: Micros, from: NodeId, to: NodeId, msg: M): SimEvent {
-    const ev = this.freeMessageEvents.pop();
-    if (ev === undefined) return new SimEvent(time, this.seq++, MESSAGE, from, to, msg, 0, '');
-    ev.time = time;
-    ev.seq = this.seq++;
-    ev.from = from;
-    ev.to = to;
-    ev.payload = msg;
-    return ev;
-  }
-
-  private dispatch(ev: SimEvent): void {
-    if (ev.kind === EXTERNAL) {
-      this.trace.record(ev.time, EXTERNAL, -1, -1, ev.label, undefined);
-      (ev.payload as () => void)();
-      return;
-    }
-    const id = ev.to;
-    const node = this.nodes[id];
-    const ctx = this.contexts[id];
-    if (ev.kind === MESSAGE) {
-      const msg = ev.payload as M;
-      this.trace.record(ev.time, MESSAGE, ev.from, id, msg.type, msg.digest);
-      this.delivered++;
-    } else {
-      const tag = ev.payload as { type?: unknown } | string;
-      const type = typeof tag === 'string' ? tag : typeof tag?.type === 'string' ? tag.type : 'timer';
-      this.trace.record(ev.time, TIMER, id, id, type, undefined);
-    }
-    // Inlined handler call (no closure per event: this is the hottest path of the simulator).
+  /** Fires a timer of node `id` tagged `tag`. */
+  private fire(id: NodeId, tag: unknown): void {
+    const t = tag as { type?: unknown } | string;
+    const type = typeof t === 'string' ? t : typeof t?.type === 'string' ? t.type : 'timer';
+    this.trace.record(this.now, TIMER, id, id, type, undefined);
     this.current = id;
     this.charged = 0;
     try {
-      if (ev.kind === MESSAGE) node.onMessage(ctx, ev.from, ev.payload as M);
-      else node.onTimer?.(ctx, ev.payload);
+      this.nodes[id].onTimer?.(this.contexts[id], tag);
     } catch (err) {
-      this.fail({ kind: 'crash', invariant: 'no-exception', message: `node ${id} threw: ${(err as Error)?.stack ?? err}`, node: id });
+      this.handlerThrew(id, err);
     }
+    this.handlerDone(id);
+  }
+
+  /** A protocol bug must not be mistaken for a protocol outcome: stop with a crash report. */
+  private handlerThrew(id: NodeId, err: unknown): void {
+    this.fail({ kind: 'crash', invariant: 'no-exception', message: `node ${id} threw: ${(err as Error)?.stack ?? err}`, node: id });
+  }
+
+  /** After a handler: CPU time it charged keeps the node busy. */
+  private handlerDone(id: NodeId): void {
     if (this.charged > 0) this.busyUntil[id] = this.now + this.charged;
     this.current = -1;
     this.charged = 0;
@@ -384,17 +446,17 @@ export class Simulation<M extends Message = Message> {
       this.dropLoss++;
       return;
     }
-    this.queue.push(this.messageEvent(net.transfer(from, to, msg.size, t), from, to, msg));
+    this.queue.push(net.transfer(from, to, msg.size, t), this.seq++, this.table.add(MESSAGE, from, to, msg));
     if (net.duplication > 0 && net.rngOf(from).next() < net.duplication) {
       this.duplicated++;
-      this.queue.push(this.messageEvent(net.transfer(from, to, msg.size, t), from, to, msg));
+      this.queue.push(net.transfer(from, to, msg.size, t), this.seq++, this.table.add(MESSAGE, from, to, msg));
     }
   }
 
   setTimer(id: NodeId, delay: Micros, tag: unknown): TimerHandle {
-    const ev = new SimEvent(this.timeAt(id) + Math.max(0, Math.round(delay)), this.seq++, TIMER, id, id, tag, this.epoch[id], '');
-    this.queue.push(ev);
-    return ev;
+    const handle = new Scheduled(tag, this.epoch[id], undefined);
+    this.queue.push(this.timeAt(id) + Math.max(0, Math.round(delay)), this.seq++, this.table.add(TIMER, id, id, handle));
+    return handle;
   }
 
   emit(id: NodeId, obs: Observation): void {
@@ -430,7 +492,7 @@ export class Simulation<M extends Message = Message> {
 }
 
 class NodeContextImpl<M extends Message> implements NodeContext<M> {
-  private readonly streams = new Map<string, Rng>();
+  private streams: Map<string, Rng> | undefined; // labelled streams, created on first use
   private mainStream: Rng | undefined; // the default stream, cached outside the map (hot path)
 
   constructor(
@@ -466,9 +528,10 @@ class NodeContextImpl<M extends Message> implements NodeContext<M> {
     this.sim.cancel(handle);
   }
   rng(label?: string): Rng {
-    if (label === undefined) return (this.mainStream ??= Rng.stream(this.sim.seed, `node/${this.id}/main`));
-    let r = this.streams.get(label);
-    if (!r) this.streams.set(label, (r = Rng.stream(this.sim.seed, `node/${this.id}/${label}`)));
+    if (label === undefined) return (this.mainStream ??= this.sim.mainStreams.get(this.id));
+    const streams = (this.streams ??= new Map());
+    let r = streams.get(label);
+    if (!r) streams.set(label, (r = Rng.stream(this.sim.seed, `node/${this.id}/${label}`)));
     return r;
   }
   seedFor(label: string): string {

@@ -66,20 +66,32 @@ export class TraceHasher {
     if (historySize > BLOCK_RECORDS) throw new RangeError(`history size is at most ${BLOCK_RECORDS}`);
   }
 
-  // One-entry cache in front of the map: consecutive events very often share a type.
-  private lastType = '';
-  private lastTypeHash = 0;
+  // A two-entry cache in front of the map: consecutive events very often share a type, or
+  // alternate between two (a timer and the message it sends; prepare and commit). A miss
+  // replaces the entries in turn.
+  private typeA = '';
+  private typeHashA = 0;
+  private typeB = '';
+  private typeHashB = 0;
+  private replaceA = true;
 
   private typeHash(type: string): number {
-    if (type === this.lastType) return this.lastTypeHash;
+    if (type === this.typeA) return this.typeHashA;
+    if (type === this.typeB) return this.typeHashB;
     let h = this.typeHashes.get(type);
     if (h === undefined) {
       h = fnv1a32(type);
       this.typeHashes.set(type, h);
       this.typeNames.set(h, type);
     }
-    this.lastType = type;
-    this.lastTypeHash = h;
+    if (this.replaceA) {
+      this.typeA = type;
+      this.typeHashA = h;
+    } else {
+      this.typeB = type;
+      this.typeHashB = h;
+    }
+    this.replaceA = !this.replaceA;
     return h;
   }
 

@@ -28,9 +28,10 @@ export interface Message {
   readonly digest?: string | number;
 }
 
-/** Opaque handle of a pending timer; pass it to `cancelTimer`. */
+/** Handle of a pending timer; pass it to `cancelTimer`. */
 export interface TimerHandle {
-  readonly time: Micros;
+  /** True once the timer (or external action) has been cancelled. */
+  readonly cancelled: boolean;
 }
 
 /** A fact a node reports about itself for checkers (commits, confirmations, …). */
