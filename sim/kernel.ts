@@ -29,35 +29,36 @@ const MESSAGE = EventKind.Message as number;
 const TIMER = EventKind.Timer as number;
 const EXTERNAL = EventKind.External as number;
 
-/**
- * A timer or an external action: the handle `setTimer` and `at` return. (Messages have no
- * handle: nothing can cancel a message on the wire.)
- */
-class Scheduled implements TimerHandle {
-  cancelled: boolean;
-  constructor(
-    /** Timer tag, or the external action's label (its trace type). */
-    readonly tag: unknown,
-    /** Receiver incarnation at scheduling time (timers only; a crash voids older timers). */
-    readonly epoch: number,
-    /** The harness action (external actions only). */
-    readonly action: (() => void) | undefined,
-  ) {
-    this.cancelled = false;
-  }
+/** An external action scheduled by the harness; `label` is its trace type. */
+interface ExternalAction {
+  readonly label: string;
+  readonly action: () => void;
 }
 
 /**
- * The queued events, stored by id in parallel arrays; the queue orders the ids. A message event
- * is just its row (kind, sender, receiver, message), so sending allocates no event object, and
- * the event loop reads kind and receiver from small typed arrays instead of touching an object.
- * Ids are reused as soon as their event is handled.
+ * Event ids stay below 2²⁶; a handle is generation · 2²⁶ + id, and a slot is retired once its
+ * generation reaches 2²⁷, so handles stay exact integers (< 2⁵³) and are never reused.
+ */
+const ID_LIMIT = 2 ** 26;
+const GENERATION_LIMIT = 2 ** 27;
+
+/**
+ * The queued events, stored by id in parallel arrays; the queue orders the ids. An event is just
+ * its row — kind, sender, receiver, payload (message, timer tag or external action), the
+ * receiver's incarnation for timers, a cancelled flag — so neither sending nor setting a timer
+ * allocates an event object, and the event loop reads small typed arrays instead of touching
+ * objects scattered over the heap. Ids are reused as soon as their event is handled; a timer
+ * handle names the id and its generation, so a stale handle cannot cancel a later event.
  */
 class EventTable {
   kind = new Uint8Array(1024);
   from = new Int32Array(1024);
   to = new Int32Array(1024);
-  /** The message (MESSAGE) or the `Scheduled` handle (TIMER, EXTERNAL). */
+  /** Receiver incarnation when a timer was set (a crash voids the timers of older ones). */
+  epoch = new Int32Array(1024);
+  cancelled = new Uint8Array(1024);
+  /** How many times each id has been used, from 1. */
+  private generation = new Float64Array(1024);
   payload: unknown[] = [];
   private free = new Int32Array(1024);
   private freeCount = 0;
@@ -71,6 +72,7 @@ class EventTable {
       id = this.payload.length;
       if (id === this.kind.length) this.grow();
       this.payload.push(payload);
+      this.generation[id] = 1;
     }
     this.kind[id] = kind;
     this.from[id] = from;
@@ -78,16 +80,32 @@ class EventTable {
     return id;
   }
 
+  /** The cancellation handle of event `id` (positive, so `if (handle)` works). */
+  handle(id: number): TimerHandle {
+    return (this.generation[id] * ID_LIMIT + id) as TimerHandle;
+  }
+
+  /** Cancels the event `handle` names, if it is still queued. */
+  cancel(handle: TimerHandle): void {
+    const id = handle % ID_LIMIT;
+    if (id < this.payload.length && this.generation[id] === (handle - id) / ID_LIMIT) this.cancelled[id] = 1;
+  }
+
   release(id: number): void {
     this.payload[id] = undefined; // do not keep a delivered message alive
-    this.free[this.freeCount++] = id;
+    this.cancelled[id] = 0;
+    if (++this.generation[id] < GENERATION_LIMIT) this.free[this.freeCount++] = id;
   }
 
   private grow(): void {
     const capacity = this.kind.length * 2;
+    if (capacity > ID_LIMIT) throw new RangeError(`more than ${ID_LIMIT} events queued at once`);
     this.kind = resized(this.kind, capacity);
     this.from = resized(this.from, capacity);
     this.to = resized(this.to, capacity);
+    this.epoch = resized(this.epoch, capacity);
+    this.cancelled = resized(this.cancelled, capacity);
+    this.generation = resized(this.generation, capacity);
     this.free = resized(this.free, capacity);
   }
 }
@@ -207,14 +225,14 @@ export class Simulation<M extends Message = Message> {
 
   /** Schedules an external action (workload arrival, fault) at virtual time `time`. */
   at(time: Micros, label: string, action: () => void): TimerHandle {
-    const handle = new Scheduled(label, 0, action);
-    this.queue.push(Math.max(time, this.now), this.seq++, this.table.add(EXTERNAL, -1, -1, handle));
-    return handle;
+    const id = this.table.add(EXTERNAL, -1, -1, { label, action } satisfies ExternalAction);
+    this.queue.push(Math.max(time, this.now), this.seq++, id);
+    return this.table.handle(id);
   }
 
   /** Cancels an external action or timer. */
   cancel(handle: TimerHandle): void {
-    (handle as Scheduled).cancelled = true;
+    this.table.cancel(handle);
   }
 
   isCrashed(id: NodeId): boolean {
@@ -320,13 +338,12 @@ export class Simulation<M extends Message = Message> {
         this.now = time;
         this.deliver(from, to, msg);
       } else {
-        const scheduled = events.payload[id] as Scheduled;
-        if (scheduled.cancelled) {
+        if (events.cancelled[id] === 1) {
           events.release(id);
           continue;
         }
         if (kind === TIMER) {
-          if (crashed[to] === 1 || scheduled.epoch !== epoch[to]) {
+          if (crashed[to] === 1 || events.epoch[id] !== epoch[to]) {
             events.release(id); // a timer of a crashed node, or of an earlier incarnation
             continue;
           }
@@ -334,14 +351,16 @@ export class Simulation<M extends Message = Message> {
             queue.push(busyUntil[to], this.seq++, id);
             continue;
           }
+          const tag = events.payload[id];
           events.release(id);
           this.now = time;
-          this.fire(to, scheduled.tag);
+          this.fire(to, tag);
         } else {
+          const external = events.payload[id] as ExternalAction;
           events.release(id);
           this.now = time;
-          trace.record(time, EXTERNAL, -1, -1, scheduled.tag as string, undefined);
-          scheduled.action!();
+          trace.record(time, EXTERNAL, -1, -1, external.label, undefined);
+          external.action();
         }
       }
       if (trace.count >= maxEvents && !this.stopped) {
@@ -454,9 +473,11 @@ export class Simulation<M extends Message = Message> {
   }
 
   setTimer(id: NodeId, delay: Micros, tag: unknown): TimerHandle {
-    const handle = new Scheduled(tag, this.epoch[id], undefined);
-    this.queue.push(this.timeAt(id) + Math.max(0, Math.round(delay)), this.seq++, this.table.add(TIMER, id, id, handle));
-    return handle;
+    const table = this.table;
+    const event = table.add(TIMER, id, id, tag);
+    table.epoch[event] = this.epoch[id];
+    this.queue.push(this.timeAt(id) + Math.max(0, Math.round(delay)), this.seq++, event);
+    return table.handle(event);
   }
 
   emit(id: NodeId, obs: Observation): void {

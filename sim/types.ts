@@ -28,11 +28,11 @@ export interface Message {
   readonly digest?: string | number;
 }
 
-/** Handle of a pending timer; pass it to `cancelTimer`. */
-export interface TimerHandle {
-  /** True once the timer (or external action) has been cancelled. */
-  readonly cancelled: boolean;
-}
+/**
+ * Handle of a pending timer; pass it to `cancelTimer`. An opaque positive number (never 0, so
+ * `if (handle)` works); a handle whose timer has fired or been cancelled cancels nothing.
+ */
+export type TimerHandle = number & { readonly __brand: 'TimerHandle' };
 
 /** A fact a node reports about itself for checkers (commits, confirmations, …). */
 export interface Observation {

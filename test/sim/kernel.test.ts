@@ -7,7 +7,7 @@ import type { NetworkOptions } from '../../sim/network.ts';
 import { REGION_PRESETS, type RegionTable } from '../../sim/regions.ts';
 import { deriveSeed, Rng, StreamBank } from '../../sim/rng.ts';
 import seedrandom from 'seedrandom';
-import type { Message, NodeContext, NodeId, Observer, ProtocolNode } from '../../sim/types.ts';
+import type { Message, NodeContext, NodeId, Observer, ProtocolNode, TimerHandle } from '../../sim/types.ts';
 
 interface Note extends Message {
   readonly type: string;
@@ -140,6 +140,46 @@ describe('timers', () => {
     );
     sim([a]).run();
     expect(a.timers.map((t) => t.tag)).toEqual(['first', 'second']);
+  });
+
+  it('a stale handle cannot cancel the later event that reuses its slot', () => {
+    // 'second' is set while 'first' fires, so it takes the event id 'first' just freed; the
+    // handle of 'first' must still cancel nothing.
+    const handles: TimerHandle[] = [];
+    const a = new Recorder(
+      (ctx) => {
+        handles.push(ctx.setTimer(10, 'first'));
+      },
+      (ctx, tag) => {
+        if (tag === 'first') {
+          handles.push(ctx.setTimer(10, 'second'));
+          ctx.cancelTimer(handles[0]);
+        }
+      },
+    );
+    sim([a]).run();
+    expect(a.timers.map((t) => t.tag)).toEqual(['first', 'second']);
+    expect(handles[0] % 2 ** 26).toBe(handles[1] % 2 ** 26); // same slot, different generation
+    expect(handles[0]).not.toBe(handles[1]);
+    expect(handles.every((h) => h > 0)).toBe(true);
+  });
+
+  it('a timer waiting for its busy node can still be cancelled', () => {
+    let victim: TimerHandle | undefined;
+    const a = new Recorder(
+      (ctx) => {
+        ctx.setTimer(10, 'busy');
+        victim = ctx.setTimer(20, 'victim'); // due while the node is busy: re-queued for t = 110
+        ctx.setTimer(200, 'after');
+      },
+      (ctx, tag) => {
+        if (tag === 'busy') ctx.charge(100);
+      },
+    );
+    // Node 1 cancels node 0's waiting timer at t = 50 (harness code may hold any handle).
+    const b = new Recorder((ctx) => ctx.setTimer(50, 'cancel'), (ctx) => ctx.cancelTimer(victim!));
+    sim([a, b]).run();
+    expect(a.timers.map((t) => t.tag)).toEqual(['busy', 'after']);
   });
 });
 
