@@ -461,12 +461,12 @@ export class Simulation<M extends Message = Message> {
       this.dropPartition++;
       return;
     }
-    if (net.loss > 0 && net.rngOf(from).next() < net.loss) {
+    if (net.loss > 0 && net.linkDraw(from) < net.loss) {
       this.dropLoss++;
       return;
     }
     this.queue.push(net.transfer(from, to, msg.size, t), this.seq++, this.table.add(MESSAGE, from, to, msg));
-    if (net.duplication > 0 && net.rngOf(from).next() < net.duplication) {
+    if (net.duplication > 0 && net.linkDraw(from) < net.duplication) {
       this.duplicated++;
       this.queue.push(net.transfer(from, to, msg.size, t), this.seq++, this.table.add(MESSAGE, from, to, msg));
     }

@@ -157,9 +157,9 @@ export class Network {
     }));
   }
 
-  /** The sender's stream for link decisions (loss, jitter, duplication). */
-  rngOf(from: NodeId): Rng {
-    return this.linkStreams.get(from);
+  /** The next uniform [0, 1) of the sender's link stream, which decides loss, jitter and duplication. */
+  linkDraw(from: NodeId): number {
+    return this.linkStreams.next(from);
   }
 
   /** True if a partition active at `now` blocks traffic from → to. */
@@ -192,7 +192,7 @@ export class Network {
   transfer(from: NodeId, to: NodeId, size: number, now: Micros): Micros {
     if (from === to) return now;
     let latency = this.meanLatencyUs(from, to);
-    if (this.jitter > 0) latency *= 1 + this.jitter * (2 * this.rngOf(from).next() - 1);
+    if (this.jitter > 0) latency *= 1 + this.jitter * (2 * this.linkDraw(from) - 1);
     latency = Math.round(latency);
     if (this.clogs.length > 0) latency += this.clogDelay(from, to, now);
     const bits

@@ -33,6 +33,19 @@ export function deriveSeed(runSeed: number | string, label: string): string {
 /** 2⁻³², Alea's carry scale. */
 const TWO_POW_MINUS_32 = 2.3283064365386963e-10;
 
+/**
+ * One Alea step on the state [s0, s1, s2, c] at `s[b … b + 3]`, exactly as seedrandom's
+ * `lib/alea.js`: t = 2091639·s0 + c·2⁻³², shift the state, split t into carry and fraction.
+ */
+function aleaStep(s: Float64Array, b: number): number {
+  const t = 2091639 * s[b] + s[b + 3] * TWO_POW_MINUS_32;
+  s[b] = s[b + 1];
+  s[b + 1] = s[b + 2];
+  const carry = t | 0;
+  s[b + 3] = carry;
+  return (s[b + 2] = t - carry);
+}
+
 export class Rng {
   /** Alea state [s0, s1, s2, c] (Baagøe's Alea, as in seedrandom's `lib/alea.js`) at `base`. */
   private readonly state: Float64Array;
@@ -52,16 +65,8 @@ export class Rng {
     state[base + 3] = initial.c;
   }
 
-  /** One Alea step: t = 2091639·s0 + c·2⁻³², then shift the state and split t into carry and fraction. */
   private next01(): number {
-    const s = this.state;
-    const b = this.base;
-    const t = 2091639 * s[b] + s[b + 3] * TWO_POW_MINUS_32;
-    s[b] = s[b + 1];
-    s[b + 1] = s[b + 2];
-    const carry = t | 0;
-    s[b + 3] = carry;
-    return (s[b + 2] = t - carry);
+    return aleaStep(this.state, this.base);
   }
 
   /** A stream for `label` under `runSeed`. */
@@ -173,6 +178,12 @@ export class StreamBank {
   /** Stream `index`. */
   get(index: number): Rng {
     return this.streams[index] ?? this.create(index);
+  }
+
+  /** The next uniform [0, 1) of stream `index` (same as `get(index).next()`, without the object). */
+  next(index: number): number {
+    if (this.streams[index] === undefined) this.create(index);
+    return aleaStep(this.state, 4 * index);
   }
 
   private create(index: number): Rng {
