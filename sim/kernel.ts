@@ -29,6 +29,13 @@ const MESSAGE = EventKind.Message as number;
 const TIMER = EventKind.Timer as number;
 const EXTERNAL = EventKind.External as number;
 
+/** A timer's trace type: the tag if it is a string, else its `type` field if that is one. */
+function timerType(tag: unknown): string {
+  if (typeof tag === 'string') return tag;
+  const type = (tag as { type?: unknown } | undefined)?.type;
+  return typeof type === 'string' ? type : 'timer';
+}
+
 /** An external action scheduled by the harness; `label` is its trace type. */
 interface ExternalAction {
   readonly label: string;
@@ -305,6 +312,8 @@ export class Simulation<M extends Message = Message> {
     const epoch = this.epoch;
     const busyUntil = this.busyUntil;
     const trace = this.trace;
+    const nodes = this.nodes;
+    const contexts = this.contexts;
     const maxEvents = this.maxEvents;
     this.stopped = this.violationFound !== undefined;
     while (!this.stopped) {
@@ -336,7 +345,18 @@ export class Simulation<M extends Message = Message> {
         const msg = events.payload[id] as M;
         events.release(id);
         this.now = time;
-        this.deliver(from, to, msg);
+        trace.record(time, MESSAGE, from, to, msg.type, msg.digest);
+        this.delivered++;
+        // Handlers are called right here, not through runHandler: no closure and no extra
+        // call per event on the hottest path of the simulator.
+        this.current = to;
+        this.charged = 0;
+        try {
+          nodes[to].onMessage(contexts[to], from, msg);
+        } catch (err) {
+          this.handlerThrew(to, err);
+        }
+        this.handlerDone(to);
       } else {
         if (events.cancelled[id] === 1) {
           events.release(id);
@@ -354,7 +374,15 @@ export class Simulation<M extends Message = Message> {
           const tag = events.payload[id];
           events.release(id);
           this.now = time;
-          this.fire(to, tag);
+          trace.record(time, TIMER, to, to, timerType(tag), undefined);
+          this.current = to;
+          this.charged = 0;
+          try {
+            nodes[to].onTimer?.(contexts[to], tag);
+          } catch (err) {
+            this.handlerThrew(to, err);
+          }
+          this.handlerDone(to);
         } else {
           const external = events.payload[id] as ExternalAction;
           events.release(id);
@@ -378,37 +406,6 @@ export class Simulation<M extends Message = Message> {
       }
     }
     return this.result();
-  }
-
-  /** Delivers `msg` to node `to` (the kernel has checked it is up and idle). */
-  private deliver(from: NodeId, to: NodeId, msg: M): void {
-    this.trace.record(this.now, MESSAGE, from, to, msg.type, msg.digest);
-    this.delivered++;
-    // The handler is called inline, not through runHandler: no closure per event on the
-    // hottest path of the simulator.
-    this.current = to;
-    this.charged = 0;
-    try {
-      this.nodes[to].onMessage(this.contexts[to], from, msg);
-    } catch (err) {
-      this.handlerThrew(to, err);
-    }
-    this.handlerDone(to);
-  }
-
-  /** Fires a timer of node `id` tagged `tag`. */
-  private fire(id: NodeId, tag: unknown): void {
-    const t = tag as { type?: unknown } | string;
-    const type = typeof t === 'string' ? t : typeof t?.type === 'string' ? t.type : 'timer';
-    this.trace.record(this.now, TIMER, id, id, type, undefined);
-    this.current = id;
-    this.charged = 0;
-    try {
-      this.nodes[id].onTimer?.(this.contexts[id], tag);
-    } catch (err) {
-      this.handlerThrew(id, err);
-    }
-    this.handlerDone(id);
   }
 
   /** A protocol bug must not be mistaken for a protocol outcome: stop with a crash report. */
@@ -515,20 +512,21 @@ export class Simulation<M extends Message = Message> {
 class NodeContextImpl<M extends Message> implements NodeContext<M> {
   private streams: Map<string, Rng> | undefined; // labelled streams, created on first use
   private mainStream: Rng | undefined; // the default stream, cached outside the map (hot path)
+  /** Neighbours (the topology is fixed for the run, so the list is looked up once). */
+  readonly peers: readonly NodeId[];
 
   constructor(
     private readonly sim: Simulation<M>,
     readonly id: NodeId,
-  ) {}
+  ) {
+    this.peers = sim.network.peers[id];
+  }
 
   get nodeCount(): number {
     return this.sim.nodeCount;
   }
   get region(): number {
     return this.sim.network.regionOf[this.id];
-  }
-  get peers(): readonly NodeId[] {
-    return this.sim.network.peers[this.id];
   }
   get metrics(): Metrics {
     return this.sim.metrics;
@@ -540,7 +538,7 @@ class NodeContextImpl<M extends Message> implements NodeContext<M> {
     this.sim.send(this.id, to, msg);
   }
   broadcast(msg: M, except?: NodeId): void {
-    for (const p of this.sim.network.peers[this.id]) if (p !== except) this.sim.send(this.id, p, msg);
+    for (const p of this.peers) if (p !== except) this.sim.send(this.id, p, msg);
   }
   setTimer(delay: Micros, tag: unknown): TimerHandle {
     return this.sim.setTimer(this.id, delay, tag);
