@@ -163,7 +163,9 @@ export function buildProgram(): Command {
         process.stdout.write(
           `kernel   ${r.eventsPerSec.toLocaleString('en-US')} events/s (median of ${r.repetitions}, ${r.nodes} nodes, ${r.events.toLocaleString('en-US')} events, queue ≈ ${r.queueDepth})\n` +
             `baseline ${r.baselineEventsPerSec.toLocaleString('en-US')} events/s (the kernel's queue in a bare loop, same depth)\n` +
-            `ratio    ${r.ratio} (median of per-repetition ratios; range ${r.ratioRange[0]}–${r.ratioRange[1]})\nrss      ${r.rssMb} MB\n` +
+            `ratio    ${r.ratio} (median of per-repetition ratios; range ${r.ratioRange[0]}–${r.ratioRange[1]})\n` +
+            `context  heap of {time, seq} objects: ${r.objectHeap.eventsPerSec.toLocaleString('en-US')} events/s, kernel ÷ it = ${r.objectHeap.ratio}\n` +
+            `rss      ${r.rssMb} MB\n` +
             `scale    ${r.scale.nodes} nodes × ${r.scale.degree} peers: ${r.scale.events.toLocaleString('en-US')} events in ${r.scale.wallMs} ms, rss ${r.scale.rssMb} MB\n`,
         );
       }

@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { benchKernel } from '../../sim/bench-kernel.ts';
+
+// The kernel benchmark's numbers are checked by `medsim bench kernel`, not here; this only
+// checks that a tiny run reports every documented field consistently and replays its workload.
+describe('medsim bench kernel (tiny run)', () => {
+  it('reports the documented fields, and the same workload gives the same trace hash', () => {
+    const options = { nodes: 50, events: 20_000, repetitions: 3, scaleNodes: 200 };
+    const a = benchKernel(options);
+    const b = benchKernel(options);
+    for (const key of ['eventsPerSec', 'baselineEventsPerSec', 'ratio', 'nodes', 'events', 'rssMb'] as const) {
+      expect(a[key]).toBeGreaterThan(0);
+    }
+    expect(a.events).toBe(20_000);
+    expect(a.nodes).toBe(50);
+    expect(a.ratioRange[0]).toBeLessThanOrEqual(a.ratio);
+    expect(a.ratio).toBeLessThanOrEqual(a.ratioRange[1]);
+    expect(a.objectHeap.eventsPerSec).toBeGreaterThan(0);
+    expect(a.queueDepth).toBeGreaterThan(50); // one timer per node plus messages in flight
+    expect(a.scale.events).toBeGreaterThan(0);
+    expect(a.traceHash).toMatch(/^[0-9a-f]{64}$/);
+    expect(b.traceHash).toBe(a.traceHash);
+  });
+});
