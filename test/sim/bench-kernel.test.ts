@@ -15,7 +15,8 @@ describe('medsim bench kernel (tiny run)', () => {
     expect(a.nodes).toBe(50);
     expect(a.ratioRange[0]).toBeLessThanOrEqual(a.ratio);
     expect(a.ratio).toBeLessThanOrEqual(a.ratioRange[1]);
-    expect(a.objectHeap.eventsPerSec).toBeGreaterThan(0);
+    expect(a.ownQueue.eventsPerSec).toBeGreaterThan(0);
+    expect(a.ownQueue.ratioRange[0]).toBeLessThanOrEqual(a.ownQueue.ratio);
     expect(a.queueDepth).toBeGreaterThan(50); // one timer per node plus messages in flight
     expect(a.scale.events).toBeGreaterThan(0);
     expect(a.traceHash).toMatch(/^[0-9a-f]{64}$/);
