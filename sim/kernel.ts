@@ -420,6 +420,7 @@ export class Simulation<M extends Message = Message> {
     this.charged = 0;
   }
 
+  /** Runs `handler` on behalf of node `id` outside the event loop (start, recovery), nestable. */
   private runHandler(id: NodeId, handler: () => void): void {
     const previous = this.current;
     const previousCharged = this.charged;
@@ -428,8 +429,7 @@ export class Simulation<M extends Message = Message> {
     try {
       handler();
     } catch (err) {
-      // A protocol bug must not be mistaken for a protocol outcome: stop with a crash report.
-      this.fail({ kind: 'crash', invariant: 'no-exception', message: `node ${id} threw: ${(err as Error)?.stack ?? err}`, node: id });
+      this.handlerThrew(id, err);
     }
     if (this.charged > 0) this.busyUntil[id] = this.now + this.charged;
     this.current = previous;

@@ -103,9 +103,7 @@ export class Network {
   private readonly jitter: number;
   private readonly upBps: Float64Array;
   private readonly downBps: Float64Array;
-  /** Transmission time per byte, µs (8·10⁶ / bandwidth), so each send multiplies instead of divides. */
-  private readonly upUsPerByte: Float64Array;
-  private readonly downUsPerByte: Float64Array;
+  /** When each node's upload link is next free, µs. */
   private readonly upFree: Float64Array;
   readonly loss: number;
   readonly duplication: number;
@@ -141,8 +139,6 @@ export class Network {
       this.upBps[i] = options.uploadBps ?? table.uploadBps[this.regionOf[i]];
       this.downBps[i] = options.downloadBps ?? table.downloadBps[this.regionOf[i]];
     }
-    this.upUsPerByte = this.upBps.map((bps) => 8e6 / bps);
-    this.downUsPerByte = this.downBps.map((bps) => 8e6 / bps);
     this.upFree = new Float64Array(n);
     this.linkStreams = new StreamBank(runSeed, n, (sender) => `network/link/${sender}`);
 

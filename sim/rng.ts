@@ -191,4 +191,3 @@ export class StreamBank {
     return (this.streams[index] = new Rng(deriveSeed(this.runSeed, this.label(index)), this.state, 4 * index));
   }
 }
-
