@@ -27,11 +27,6 @@ export class TimeHeap {
     return this.count > 0 ? this.times[0] : Number.POSITIVE_INFINITY;
   }
 
-  /** Id of the first entry; −1 when empty. */
-  peekId(): number {
-    return this.count > 0 ? this.ids[0] : -1;
-  }
-
   /** Queues `id` under key (`time`, `seq`); `seq` must be unique (it breaks time ties). */
   push(time: number, seq: number, id: number): void {
     if (this.count === this.times.length) this.grow();
@@ -93,10 +88,6 @@ export class TimeHeap {
       ids[i] = lastId;
     }
     return top;
-  }
-
-  clear(): void {
-    this.count = 0;
   }
 
   private grow(): void {
