@@ -71,7 +71,8 @@ export interface KernelBenchResult {
   scale: { nodes: number; degree: number; events: number; wallMs: number; rssMb: number };
 }
 
-function pingSimulation(nodes: number, seed: number, maxEvents: number): Simulation<Ping> {
+/** The ping-storm workload on `nodes` nodes, stopping after `maxEvents` events. */
+export function pingSimulation(nodes: number, seed: number, maxEvents: number): Simulation<Ping> {
   return new Simulation<Ping>({
     seed,
     network: {
