@@ -155,7 +155,7 @@ export function buildProgram(): Command {
     .command('kernel')
     .description('Kernel events/s against a bare binary heap; 10,000-node memory check')
     .option('--json', 'print one JSON object on stdout')
-    .addOption(new Option('--repetitions <n>', 'measured repetitions (each: kernel run, then baseline)').default('7'))
+    .addOption(new Option('--repetitions <n>', 'measured repetitions (each: a kernel run, then the baseline loops)').default('7'))
     .action((opts: { json?: boolean; repetitions: string }) => {
       const r = benchKernel({ repetitions: positive('--repetitions', opts.repetitions) });
       if (opts.json) printJson(r);
