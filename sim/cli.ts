@@ -26,6 +26,8 @@ import type { RunResult } from './kernel.ts';
 import { makeManifest, PROJECT_ROOT, writeFileAtomic, writeJsonAtomic } from './results.ts';
 import { RESOLVED_SCENARIO_FILE, replayCommand, replayWithOverrides, writeReplayScenario } from './replay.ts';
 import { runScenario } from './runner.ts';
+import { runText, violationText } from './run-text.ts';
+import { toCsv } from '../analysis/io.ts';
 import { loadScenario, parseOverride, scenarioJsonSchema, ScenarioError } from './scenario/index.ts';
 import type { Scenario } from './scenario/schema.ts';
 import { formatDuration } from './units.ts';
@@ -70,22 +72,6 @@ function runId(seed: number, traceHash: string): string {
   return `seed-${seed}-${traceHash.slice(0, 12)}`;
 }
 
-function summaryText(name: string, seed: number, result: RunResult, protocol: Record<string, unknown>, wallMs: number, dir: string | undefined): string {
-  const c = result.metrics.counters;
-  const lines = [
-    `scenario    ${name}`,
-    `seed        ${seed}`,
-    `trace hash  ${result.traceHash}`,
-    `events      ${result.events.toLocaleString('en-US')} (stopped: ${result.stopReason})`,
-    `sim time    ${formatDuration(result.simTimeUs)}`,
-    `wall time   ${(wallMs / 1000).toFixed(2)} s`,
-    `messages    ${(c['net.messages.delivered'] ?? 0).toLocaleString('en-US')} delivered, ${(c['net.dropped.partition'] ?? 0) + (c['net.dropped.loss'] ?? 0) + (c['net.dropped.crashed'] ?? 0)} dropped`,
-  ];
-  for (const [k, v] of Object.entries(protocol)) lines.push(`${k.padEnd(11)} ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`);
-  if (dir) lines.push(`results     ${dir}`);
-  return lines.join('\n');
-}
-
 export function buildProgram(): Command {
   const program = new Command();
   program
@@ -108,7 +94,7 @@ export function buildProgram(): Command {
       const scenario = loaded.scenario as Scenario;
       const seed = opts.seed !== undefined ? parseSeed(opts.seed) : scenario.seed;
       const t0 = performance.now(); // wall-clock: CLI timing only
-      const { result, protocol } = runScenario(scenario, PROTOCOLS, seed);
+      const { result, protocol, headline, timeline } = runScenario(scenario, PROTOCOLS, seed, { timeline: true });
       const wallMs = Math.round(performance.now() - t0); // wall-clock: CLI timing only
       let resultsDir: string | undefined;
       // The replay: from the resolved scenario written into the run directory (self-contained:
@@ -129,18 +115,14 @@ export function buildProgram(): Command {
           ]).command;
         }
         writeFileAtomic(join(resultsDir, 'metrics.csv'), metricsCsv(result));
-        writeJsonAtomic(join(resultsDir, 'summary.json'), { scenario: scenario.name, seed, traceHash: result.traceHash, events: result.events, simTimeUs: result.simTimeUs, stopReason: result.stopReason, wallMs, metrics: result.metrics, protocol, violation: result.violation ?? null, replay });
+        writeFileAtomic(join(resultsDir, 'timeline.csv'), toCsv((timeline ?? []) as unknown as Record<string, unknown>[], ['timeUs', 'series', 'value', 'event']));
+        writeJsonAtomic(join(resultsDir, 'summary.json'), { scenario: scenario.name, description: scenario.description ?? null, protocolName: scenario.protocol.name, seed, traceHash: result.traceHash, events: result.events, simTimeUs: result.simTimeUs, durationUs: scenario.duration, stopReason: result.stopReason, wallMs, headline, metrics: result.metrics, protocol, violation: result.violation ?? null, replay });
       }
       if (opts.json) {
-        printJson({ scenario: scenario.name, seed, traceHash: result.traceHash, events: result.events, simTimeUs: result.simTimeUs, wallMs, stopReason: result.stopReason, metrics: result.metrics, protocol, resultsDir: resultsDir ?? null, violation: result.violation ? { ...result.violation, replay } : null });
+        printJson({ scenario: scenario.name, seed, traceHash: result.traceHash, events: result.events, simTimeUs: result.simTimeUs, wallMs, stopReason: result.stopReason, headline: headline.map(({ name, value }) => ({ name, value })), metrics: result.metrics, protocol, resultsDir: resultsDir ?? null, violation: result.violation ? { ...result.violation, replay } : null, replay });
       } else {
-        process.stdout.write(summaryText(scenario.name, seed, result, protocol, wallMs, resultsDir) + '\n');
-        if (result.violation) {
-          const v = result.violation;
-          process.stderr.write(`\nVIOLATION (${v.kind}) ${v.invariant} at ${formatDuration(v.time ?? 0)}: ${v.message}\n`);
-          process.stderr.write(`last events:\n${v.history.map((e) => `  ${e.time}us ${e.kind} ${e.type} ${e.from}->${e.to}`).join('\n')}\n`);
-          process.stderr.write(`replay: ${replay}\n`);
-        }
+        process.stdout.write(runText({ scenario, seed, result, protocol, headline, timeline, wallMs, resultsDir }) + '\n');
+        if (result.violation) process.stderr.write(`\n${violationText(result.violation, replay)}\n`);
       }
       process.exitCode = result.violation ? (result.violation.kind === 'liveness' ? EXIT.liveness : EXIT.failure) : EXIT.ok;
     });
