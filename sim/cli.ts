@@ -17,6 +17,7 @@ import { CheckUsageError, registerCheckCommands } from '../analysis/check/comman
 import { SuiteError } from '../analysis/check/suite.ts';
 import { SweepUsageError } from '../analysis/sweep.ts';
 import { registerAnalysisCommands } from '../analysis/commands.ts';
+import { registerSettlementCommands } from '../analysis/settlement-commands.ts';
 import { PROTOCOLS, protocolSchemas } from '../protocols/registry.ts';
 import { benchCrypto } from '../protocols/crypto/bench.ts';
 import { benchPbft, type BenchPbftResult } from '../protocols/pbft/bench.ts';
@@ -224,6 +225,7 @@ export function buildProgram(): Command {
 
   registerAnalysisCommands(program);
   registerCheckCommands(program);
+  registerSettlementCommands(program);
   return program;
 }
 
