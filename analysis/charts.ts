@@ -118,7 +118,7 @@ export function lineChartSpec(options: ChartOptions, data: { url: string; styles
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: { text: options.title, ...(options.subtitle ? { subtitle: options.subtitle } : {}) },
     data: dataSpec,
-    config: { font: CHART_FONT, legend: { labelFontSize: 11, symbolOpacity: 1, labelLimit: 600 }, axis: { labelFontSize: 11, titleFontSize: 12 }, title: { fontSize: 14, subtitleFontSize: 11 } },
+    config: { font: CHART_FONT, legend: { labelFontSize: 11, symbolOpacity: 1, labelLimit: 600, titleLimit: 600 }, axis: { labelFontSize: 11, titleFontSize: 12 }, title: { fontSize: 14, subtitleFontSize: 11 } },
   };
   const inner = { width: options.width ?? 360, height: options.height ?? 260, layer: layers };
   if (rowsHavePanels(data)) {
@@ -135,6 +135,69 @@ export function lineChartSpec(options: ChartOptions, data: { url: string; styles
 function rowsHavePanels(data: { url: string; styles?: Record<string, SeriesStyle> } | { values: ChartRow[] }): boolean {
   if ('values' in data) return data.values.some((r) => r.panel !== undefined && r.panel !== '');
   return (data as { panels?: boolean }).panels === true;
+}
+
+/** One row of a run's timeline (timeline.csv): a progress series reaching `value`, or an event. */
+export interface TimelineRow {
+  timeUs: number;
+  series?: string;
+  value?: number;
+  event?: string;
+}
+
+/** The time unit a timeline of this length reads best in. */
+export function timelineUnit(endUs: number): { unit: string; us: number } {
+  if (endUs <= 120e6) return { unit: 's', us: 1e6 };
+  if (endUs <= 2 * 3600e6) return { unit: 'min', us: 60e6 };
+  if (endUs <= 4 * 86_400e6) return { unit: 'h', us: 3600e6 };
+  return { unit: 'd', us: 86_400e6 };
+}
+
+/**
+ * A single run over virtual time: each progress series (blocks, commits, views) as a step line in
+ * its own row (independent y), and the events (attack phases, violations) as labelled markers in a
+ * strip below, on the same time axis.
+ */
+export function timelineSpec(rows: readonly TimelineRow[], options: { title: string; subtitle?: string; endUs: number; width?: number }): TopLevelSpec {
+  const { unit, us } = timelineUnit(options.endUs);
+  const width = options.width ?? 640;
+  const series = rows.filter((r) => r.series !== undefined && r.value !== undefined).map((r) => ({ t: r.timeUs / us, series: r.series!, value: r.value! }));
+  const events = rows.filter((r) => r.event).map((r) => ({ t: r.timeUs / us, event: r.event! }));
+  const x = { field: 't', type: 'quantitative' as const, title: `virtual time (${unit})`, scale: { domain: [0, options.endUs / us], nice: false } };
+  const parts: unknown[] = [];
+  if (series.length) {
+    parts.push({
+      data: { values: series },
+      facet: { row: { field: 'series', type: 'nominal', title: null, sort: null, header: { labelAngle: 0, labelAlign: 'left', labelAnchor: 'start', labelFontSize: 12 } } },
+      spec: {
+        width,
+        height: 90,
+        layer: [
+          { mark: { type: 'line', interpolate: 'step-after', strokeWidth: 2 }, encoding: { x, y: { field: 'value', type: 'quantitative', title: 'value (see row)', scale: { zero: true } } } },
+          { mark: { type: 'point', filled: true, size: 14 }, encoding: { x, y: { field: 'value', type: 'quantitative' }, tooltip: [{ field: 'series' }, { field: 't', title: `time (${unit})` }, { field: 'value' }] } },
+        ],
+      },
+      resolve: { scale: { y: 'independent' } },
+    });
+  }
+  if (events.length) {
+    parts.push({
+      data: { values: events },
+      width,
+      height: Math.max(40, 22 * new Set(events.map((e) => e.event)).size),
+      layer: [
+        { mark: { type: 'rule', strokeDash: [3, 3], color: '#999' }, encoding: { x } },
+        { mark: { type: 'point', shape: 'triangle-down', filled: true, size: 90, color: '#c0392b' }, encoding: { x, y: { field: 'event', type: 'nominal', title: null, sort: null, axis: { labelLimit: 420 } }, tooltip: [{ field: 'event' }, { field: 't', title: `time (${unit})` }] } },
+      ],
+    });
+  }
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: { text: options.title, ...(options.subtitle ? { subtitle: options.subtitle } : {}) },
+    config: { font: CHART_FONT, axis: { labelFontSize: 11, titleFontSize: 12 }, title: { fontSize: 14, subtitleFontSize: 11 } },
+    vconcat: parts,
+    resolve: { scale: { x: 'shared' } },
+  } as unknown as TopLevelSpec;
 }
 
 /** Renders a Vega-Lite spec (inline data) to SVG text. */

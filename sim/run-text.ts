@@ -58,6 +58,13 @@ function metricValue(key: string, v: number): string {
 
 /** Flattens the protocol summary into "key  value" lines; empty objects and nulls are left out, long hex shortened. */
 export function metricLines(protocol: Record<string, unknown>, skip: ReadonlySet<string> = new Set()): string[] {
+  const out = metricRows(protocol, skip);
+  const width = Math.min(40, Math.max(0, ...out.map(([k]) => k.length)));
+  return out.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`);
+}
+
+/** The protocol summary as [key path, value for people] rows (units from the keys' suffixes). */
+export function metricRows(protocol: Record<string, unknown>, skip: ReadonlySet<string> = new Set()): [string, string][] {
   const out: [string, string][] = [];
   const walk = (v: unknown, key: string, leaf: string) => {
     if (v === null || v === undefined) return;
@@ -76,8 +83,7 @@ export function metricLines(protocol: Record<string, unknown>, skip: ReadonlySet
     }
   };
   for (const [k, v] of Object.entries(protocol)) if (!skip.has(k)) walk(v, k, k);
-  const width = Math.min(40, Math.max(0, ...out.map(([k]) => k.length)));
-  return out.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`);
+  return out;
 }
 
 /** The violation block, in the compact form `medsim check` uses: invariant, message, the last events, the replay. */

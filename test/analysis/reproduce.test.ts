@@ -116,7 +116,7 @@ describe('reproduce --quick', () => {
     expect(readFileSync(join(pt.dir!, 'pbft-throughput.csv'), 'utf8').split('\n')[0]).toBe(PBFT_COLUMNS.join(','));
 
     // The report: one self-contained page.
-    const index = writeReport(tmp);
+    const index = await writeReport(tmp);
     const html = readFileSync(index, 'utf8');
     expect(html).toContain('<svg');
     expect(html).toContain('confirmations z (blocks)');
