@@ -24,7 +24,7 @@ import { benchPbft, type BenchPbftResult } from '../protocols/pbft/bench.ts';
 import { benchPow } from '../protocols/pow/bench.ts';
 import { benchKernel } from './bench-kernel.ts';
 import type { RunResult } from './kernel.ts';
-import { makeManifest, PROJECT_ROOT, writeFileAtomic, writeJsonAtomic } from './results.ts';
+import { makeManifest, packageVersion, PROJECT_ROOT, writeFileAtomic, writeJsonAtomic } from './results.ts';
 import { RESOLVED_SCENARIO_FILE, replayCommand, replayWithOverrides, writeReplayScenario } from './replay.ts';
 import { runScenario } from './runner.ts';
 import { runText, violationText } from './run-text.ts';
@@ -78,6 +78,7 @@ export function buildProgram(): Command {
   program
     .name('medsim')
     .description('Deterministic simulation and analysis of medical-data blockchains')
+    .version(packageVersion(), '--version', 'print the version')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
 
@@ -172,7 +173,7 @@ export function buildProgram(): Command {
     .description('PoW propagation (1,000 nodes, 100 blocks of 535 kB; SimBlock-comparable) and a full HealthChain day')
     .option('--json', 'print one JSON object on stdout')
     .option('--repetitions <n>', 'runs per configuration (median)', '3')
-    .option('--scale', 'also run 10,000 nodes × 100 blocks (once)')
+    .option('--scale', 'also run 10,000 nodes × 100 blocks (as many repetitions, median)')
     .action((opts: { json?: boolean; repetitions: string; scale?: boolean }) => {
       const r = benchPow({ repetitions: positive('--repetitions', opts.repetitions), scale: opts.scale });
       if (opts.json) printJson(r);

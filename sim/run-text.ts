@@ -79,7 +79,8 @@ export function metricRows(protocol: Record<string, unknown>, skip: ReadonlySet<
       const entries = Object.entries(v as Record<string, unknown>);
       // A group of counters that are all zero reads better as one line.
       if (entries.length > 1 && entries.every(([, x]) => x === 0)) out.push([key, `0 each (${entries.map(([k]) => k).join(', ')})`]);
-      else for (const [k, x] of entries) walk(x, key ? `${key}.${k}` : k, k);
+      // A child without a unit suffix of its own (latencyMs.p50) takes its parent's.
+      else for (const [k, x] of entries) walk(x, key ? `${key}.${k}` : k, UNIT_SUFFIXES.some(([re]) => re.test(k)) ? k : leaf);
     }
   };
   for (const [k, v] of Object.entries(protocol)) if (!skip.has(k)) walk(v, k, k);
