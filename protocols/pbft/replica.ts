@@ -98,7 +98,7 @@ export interface CpuCosts {
   macUs: number;
   /** Per Ed25519 signature produced, µs. */
   signUs: number;
-  /** Per Ed25519 signature verified (not charged again for a cached result), µs. */
+  /** Per Ed25519 signature verified, µs: charged to each verifying replica, once per valid signature it checks. */
   verifyUs: number;
 }
 
@@ -989,8 +989,7 @@ export class PbftReplica implements ProtocolNode<PbftMessage> {
       reject(ctx, 'digest');
       return false;
     }
-    if (this.options.cpu.verifyUs > 0 && !this.keys.isCachedValid(m.sender, m.body, m.signature)) ctx.charge(this.options.cpu.verifyUs);
-    if (!this.keys.verify(m.sender, m.body, m.signature)) {
+    if (!this.keys.verifyBy(ctx, this.options.cpu.verifyUs, m.sender, m.body, m.signature)) {
       reject(ctx, 'signature');
       return false;
     }
@@ -1112,8 +1111,7 @@ export class PbftReplica implements ProtocolNode<PbftMessage> {
     if (m.newView < this.view || (m.newView === this.view && !this.changing)) return; // old or already in it
     if (m.sender !== this.primaryOf(m.newView)) return reject(ctx, 'not-primary');
     if (sha256Hex(newViewText(m)) !== m.body) return reject(ctx, 'digest');
-    if (this.options.cpu.verifyUs > 0 && !this.keys.isCachedValid(m.sender, m.body, m.signature)) ctx.charge(this.options.cpu.verifyUs);
-    if (!this.keys.verify(m.sender, m.body, m.signature)) return reject(ctx, 'signature');
+    if (!this.keys.verifyBy(ctx, this.options.cpu.verifyUs, m.sender, m.body, m.signature)) return reject(ctx, 'signature');
     // Every view-change must be valid, for this view, from distinct members; then recompute O.
     const senders = new Set<NodeId>();
     for (const vc of m.viewChanges) {
@@ -1270,8 +1268,7 @@ export class PbftReplica implements ProtocolNode<PbftMessage> {
     if (!entry) this.shares.set(statement, (entry = { cert, byNode: new Map() }));
     if (entry.byNode.has(signer)) return true;
     if (signer !== this.self) {
-      if (this.options.cpu.verifyUs > 0 && !this.keys.isCachedValid(signer, statement, signature)) ctx.charge(this.options.cpu.verifyUs);
-      if (!this.keys.verify(signer, statement, signature)) return false;
+      if (!this.keys.verifyBy(ctx, this.options.cpu.verifyUs, signer, statement, signature)) return false;
     }
     entry.byNode.set(signer, signature);
     if (entry.byNode.size >= PbftReplica.faults(old) + 1) {
@@ -1303,8 +1300,7 @@ export class PbftReplica implements ProtocolNode<PbftMessage> {
     const signers = new Set<NodeId>();
     for (const s of c.shares) {
       if (!s || !old.members.includes(s.signer) || signers.has(s.signer) || typeof s.signature !== 'string') continue;
-      if (this.options.cpu.verifyUs > 0 && !this.keys.isCachedValid(s.signer, statement, s.signature)) ctx.charge(this.options.cpu.verifyUs);
-      if (this.keys.verify(s.signer, statement, s.signature)) signers.add(s.signer);
+      if (this.keys.verifyBy(ctx, this.options.cpu.verifyUs, s.signer, statement, s.signature)) signers.add(s.signer);
     }
     return signers.size >= PbftReplica.faults(old) + 1;
   }
