@@ -777,7 +777,7 @@ export class PbftReplica implements ProtocolNode<PbftMessage> {
     this.lastExec = seq;
     const obs = commitLists(requests);
     ctx.emit({
-      kind: 'pbft.commit', seq, view, epoch: this.committee.epoch, batch, requests: obs.keys, opDigests: obs.opDigests, clients: obs.clients, timestamps: obs.timestamps,
+      kind: 'pbft.commit', seq, view, epoch: this.committee.epoch, batch, batchRequests: requests, requests: obs.keys, opDigests: obs.opDigests, clients: obs.clients, timestamps: obs.timestamps,
       executed: executed ?? obs.keys, executedIndex: ran ?? null, via,
     });
     if (!this.replaying) {
