@@ -171,7 +171,7 @@ interface Tally {
 }
 
 /** Log entry for one sequence number (TOCS'02 §4.2 "message log"). */
-class Slot {
+export class Slot {
   /** View of the accepted pre-prepare, or −1. */
   ppView = -1;
   ppBatch = '';
@@ -1481,6 +1481,13 @@ export class ResultLog {
       if (!a) this.byClient.set(client, (a = []));
       a[timestamp] = result;
     } else this.other.set(`${client}:${timestamp}`, result);
+  }
+  /** Drops one result (a rolled-back execution; only mutants roll back). */
+  forget(client: NodeId, timestamp: number): void {
+    if (timestamp >= 0 && timestamp < 1_073_741_824) {
+      const a = this.byClient.get(client);
+      if (a) a[timestamp] = undefined;
+    } else this.other.delete(`${client}:${timestamp}`);
   }
   clear(): void {
     this.byClient.clear();
