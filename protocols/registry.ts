@@ -9,6 +9,7 @@ import { dposModule } from './dpos/module.ts';
 import { gossipModule } from './gossip/gossip.ts';
 import { pbftModule } from './pbft/module.ts';
 import { powModule } from './pow/module.ts';
+import { settlementModule } from './settlement/module.ts';
 
 /**
  * Interim, until pow declares its own `mutants` (its fork choice is being moved behind an
@@ -34,6 +35,7 @@ export const PROTOCOLS: ProtocolModules = {
   gossip: gossipModule,
   pbft: pbftModule,
   pow,
+  settlement: settlementModule,
 };
 
 /** The protocol sections' schemas, keyed by name, for the scenario loader. */

@@ -33,6 +33,7 @@ import { PbftClient } from './client.ts';
 import type { PbftMessage } from './messages.ts';
 import { PBFT_MUTANTS, type ReplicaClass } from './mutants.ts';
 import { type Committee, type PbftOptions, PbftReplica, type ReplicaHooks } from './replica.ts';
+import { pbftHeadline, pbftTimeline } from './outcomes.ts';
 
 const target = {
   replicas: z.array(nodeId()).min(1).optional().describe('Replica node ids (each < committee) taken over by this adversary.'),
@@ -364,6 +365,8 @@ export const pbftModule: ProtocolModule<PbftConfig, PbftMessage> = {
   name: 'pbft',
   description: 'PBFT (Castro & Liskov) committee with MAC authenticators, view changes, checkpoints, adversaries and safety/liveness checkers',
   schema: pbftSchema,
+  headline: pbftHeadline,
+  timeline: pbftTimeline,
   build: (scenario, seed) => buildPbft(scenario, seed),
   mutants: Object.fromEntries(
     Object.entries(PBFT_MUTANTS).map(([name, m]) => [name, { description: m.description, invariant: m.invariant, build: (scenario: Scenario<PbftConfig>, seed: number) => buildPbft(scenario, seed, m.replica) }]),
