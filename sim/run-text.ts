@@ -88,8 +88,9 @@ export function metricRows(protocol: Record<string, unknown>, skip: ReadonlySet<
 }
 
 /** The violation block, in the compact form `medsim check` uses: invariant, message, the last events, the replay. */
-export function violationText(v: NonNullable<RunResult['violation']>, replay: string): string {
+export function violationText(v: NonNullable<RunResult['violation']>, replay: string, also: readonly { kind: string; invariant: string; message: string }[] = []): string {
   const lines = [`VIOLATION (${v.kind}) ${v.invariant} at ${humanDuration(v.time ?? 0)}${v.node !== undefined ? ` on node ${v.node}` : ''}`, `  ${v.message}`];
+  for (const o of also) lines.push(`  on the same event also (${o.kind}) ${o.invariant}: ${o.message}`);
   const history = v.history.slice(-VIOLATION_HISTORY);
   if (history.length) {
     lines.push(`  events leading up to it (time, kind, type, from -> to)${v.history.length > history.length ? `, last ${history.length} of ${v.history.length}` : ''}:`);
