@@ -16,6 +16,7 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderSvg } from '../../analysis/charts.ts';
 import { paillierTableFigure } from '../../analysis/reproduce/paillier-table.ts';
+import { writeSmallDoubleSpend } from '../fixtures/double-spend.ts';
 import { writeReport } from '../../analysis/report.ts';
 import { runSweep } from '../../analysis/sweep.ts';
 import { main } from '../../sim/cli.ts';
@@ -129,27 +130,10 @@ async function clippedSymbols(page: Page): Promise<number> {
 describe('reports in a real browser', () => {
   it('a sweep report charts the headline outcome with bands and the closed form, lists violations with replays', async () => {
     const file = join(tmp, 'ds-sweep.yaml');
-    writeFileSync(
-      file,
-      `name: browser-ds-sweep
-description: Double spend vs hash share (browser test)
-seed: 4
-duration: 2d
-network: { nodes: 8, regions: { preset: uniform-lan }, topology: { kind: random, degree: 3 } }
-protocol:
-  name: pow
-  retargetInterval: 0
-  attack: { kind: double-spend, hashShare: 0.3, confirmations: 1, giveUpDeficit: 6 }
-  checks: { confirmedDepth: 1 }
-sweep:
-  trials: 4
-  parameters:
-    - path: protocol.attack.hashShare
-      values: [0.2, 0.35, 0.45]
-    - path: protocol.attack.confirmations
-      values: [1, 2]
-`,
-    );
+    writeSmallDoubleSpend(file, {
+      name: 'browser-ds-sweep', description: 'Double spend vs hash share (browser test)', seed: 4, hashShare: 0.3, confirmations: 1, confirmedDepth: 1,
+      extra: 'sweep:\n  trials: 4\n  parameters:\n    - path: protocol.attack.hashShare\n      values: [0.2, 0.35, 0.45]\n    - path: protocol.attack.confirmations\n      values: [1, 2]\n',
+    });
     const o = await runSweep({ scenario: file, workers: 0, out: join(tmp, 'sweep') });
     const { page, errors, requests } = await open(await writeReport(o.resultsDir), 'sweep-report');
     expect(errors).toEqual([]);
@@ -171,17 +155,7 @@ sweep:
 
   it('a run report draws the timeline (blocks and attack phases) and the metrics with units', async () => {
     const file = join(tmp, 'ds-run.yaml');
-    writeFileSync(file, `name: browser-ds-run
-description: One double spend (browser test)
-seed: 12
-duration: 2d
-network: { nodes: 8, regions: { preset: uniform-lan }, topology: { kind: random, degree: 3 } }
-protocol:
-  name: pow
-  retargetInterval: 0
-  attack: { kind: double-spend, hashShare: 0.45, confirmations: 2, giveUpDeficit: 6 }
-  checks: { confirmedDepth: 1000 }
-`);
+    writeSmallDoubleSpend(file, { name: 'browser-ds-run', description: 'One double spend (browser test)', seed: 12, hashShare: 0.45, confirmations: 2, confirmedDepth: 1000 });
     const out = join(tmp, 'run');
     const write = process.stdout.write;
     process.stdout.write = (() => true) as typeof process.stdout.write;

@@ -2,7 +2,8 @@ import fc from 'fast-check';
 import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { captureOutput } from '../fixtures/capture.ts';
 import { buildPopulation, DEFAULT_TIERS, TIERS } from '../../protocols/dpos/institutions.ts';
 import { populationSpecOf, type DposConfig } from '../../protocols/dpos/module.ts';
 import { candidateCount } from '../../protocols/dpos/rules.ts';
@@ -118,25 +119,16 @@ describe('dpos cross-field rules', () => {
 
 describe('through the CLI: exit 2 before anything runs, no "internal error"', () => {
   const dir = mkdtempSync(join(tmpdir(), 'medsim-cross-'));
-  let stderr = '';
-  beforeEach(() => {
-    stderr = '';
-    vi.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => ((stderr += String(c)), true));
-    vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
-  });
-  afterEach(() => {
-    vi.restoreAllMocks();
-    process.exitCode = undefined;
-  });
+  const io = captureOutput();
 
   it('validate and run both refuse, with the file position', async () => {
     const file = join(dir, 'cartel.yaml');
     writeFileSync(file, pbft(12, '  committee: 10\n  adversaries:\n    - { kind: cartel, count: 14 }\n'));
     for (const cmd of ['validate', 'run']) {
-      stderr = '';
+      io.err = '';
       expect(await main([cmd, file])).toBe(2);
-      expect(stderr).toContain(`${file}:9:23: protocol.adversaries.0.count: expected at most the committee size (10) replicas, got 14`);
-      expect(stderr).not.toContain('internal error');
+      expect(io.err).toContain(`${file}:9:23: protocol.adversaries.0.count: expected at most the committee size (10) replicas, got 14`);
+      expect(io.err).not.toContain('internal error');
     }
   });
 

@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { captureOutput } from '../fixtures/capture.ts';
 import { main } from '../../sim/cli.ts';
 import { MAX_PRINTED_PROBLEMS } from '../../sim/scenario/errors.ts';
 import { SCENARIO_LIMITS } from '../../sim/scenario/index.ts';
@@ -12,16 +13,7 @@ import { SCENARIO_LIMITS } from '../../sim/scenario/index.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'medsim-limits-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-let stderr = '';
-beforeEach(() => {
-  stderr = '';
-  vi.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => ((stderr += String(c)), true));
-  vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
-});
-afterEach(() => {
-  vi.restoreAllMocks();
-  process.exitCode = undefined;
-});
+const io = captureOutput();
 
 async function refused(name: string, content: string | Buffer | { size: number }, pattern: RegExp, commands = ['validate', 'run']) {
   const file = join(dir, name);
@@ -30,11 +22,11 @@ async function refused(name: string, content: string | Buffer | { size: number }
     truncateSync(file, content.size); // a sparse file: the size is checked before reading
   } else writeFileSync(file, content);
   for (const cmd of commands) {
-    stderr = '';
+    io.err = '';
     expect(await main([cmd, file]), `${cmd} ${name}`).toBe(2);
-    expect(stderr).toMatch(pattern);
-    expect(stderr).not.toMatch(/internal error|\n\s+at |RangeError|ReferenceError/);
-    expect(stderr.length).toBeLessThan(8000);
+    expect(io.err).toMatch(pattern);
+    expect(io.err).not.toMatch(/internal error|\n\s+at |RangeError|ReferenceError/);
+    expect(io.err.length).toBeLessThan(8000);
   }
 }
 
@@ -66,6 +58,6 @@ describe('hostile scenario input', () => {
   it('prints at most the first problems and says how many more there are', async () => {
     const keys = Array.from({ length: 300 }, (_, i) => `k${i}: 1`).join('\n');
     await refused('many.yaml', `${HEAD}${keys}\nprotocol: { name: gossip }\n`, new RegExp(`… and ${300 - MAX_PRINTED_PROBLEMS} more problems \\(fix these first\\)`));
-    expect(stderr.trim().split('\n')).toHaveLength(MAX_PRINTED_PROBLEMS + 1);
+    expect(io.err.trim().split('\n')).toHaveLength(MAX_PRINTED_PROBLEMS + 1);
   });
 });

@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { writeSmallDoubleSpend } from '../fixtures/double-spend.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -25,20 +26,7 @@ afterEach(() => {
 });
 
 const file = join(dir, 'ds.yaml');
-writeFileSync(
-  file,
-  `name: text-ds
-description: Double spend on a small LAN
-seed: 3
-duration: 2d
-network: { nodes: 8, regions: { preset: uniform-lan }, topology: { kind: random, degree: 3 } }
-protocol:
-  name: pow
-  retargetInterval: 0
-  attack: { kind: double-spend, hashShare: 0.49, confirmations: 1, giveUpDeficit: 6 }
-  checks: { confirmedDepth: 1000 }
-`,
-);
+writeSmallDoubleSpend(file, { name: 'text-ds', description: 'Double spend on a small LAN', seed: 3, hashShare: 0.49, confirmations: 1, confirmedDepth: 1000 });
 
 describe('human units', () => {
   it('formats durations and numbers for people', () => {
