@@ -117,7 +117,7 @@ export function networkGrid(quick: boolean): { q: number; z: number }[] {
 /** A few points of the same attack on the full PoW network simulation, through the sweep engine. */
 export async function fullNetworkRows(ctx: Pick<FigureContext, 'quick' | 'workers' | 'dir' | 'seed'>) {
   const grid = networkGrid(ctx.quick);
-  const trials = ctx.quick ? 24 : 400;
+  const trials = ctx.quick ? 16 : 400;
   const spec: SweepSpec = normalizeSpec({
     name: 'double-spend-network',
     seed: ctx.seed,
