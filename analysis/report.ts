@@ -21,7 +21,7 @@ import { stringify } from 'yaml';
 import { humanDuration, humanInterval, humanNumber } from '../sim/format.ts';
 import { replayCommand } from '../sim/replay.ts';
 import { writeFileAtomic } from '../sim/results.ts';
-import { metricRows } from '../sim/run-text.ts';
+import { headlineValueText, metricRows } from '../sim/run-text.ts';
 import { parseBandwidth, parseDuration, parseSize } from '../sim/units.ts';
 import { lineChartSpec, renderSvg, timelineSpec, type ChartRow, type TimelineRow } from './charts.ts';
 import { headlineValue, type HeadlineAggregate, type ViolationAggregate } from './outcomes.ts';
@@ -285,7 +285,7 @@ async function runSection(root: string, dir: string): Promise<string> {
   if (headline.length) {
     parts.push('<h3>Headline outcomes</h3>', table(['outcome', 'value', 'closed form'], headline.map((h) => ({
       outcome: h.label,
-      value: typeof h.value === 'number' ? `${humanNumber(h.value)}${h.unit ? ` ${h.unit}` : ''}` : h.value,
+      value: headlineValueText(h as { value: string | number; unit?: string }),
       'closed form': h.theory ? `${humanNumber(h.theory.value)}${h.kind === 'categorical' && h.categories?.[0] ? ` = P(${h.categories[0]})` : ''} — ${h.theory.label}` : '',
     }))));
   }

@@ -33,9 +33,14 @@ export function stopText(result: RunResult, scenario: Pick<Scenario, 'duration' 
 }
 
 /** A headline value with its unit (and the closed form, when there is one). */
-export function headlineText(h: HeadlineValue, violation?: RunResult['violation']): string {
+/** A headline value with its unit, for people: "2 confirmations", "100 % of honest blocks", "success". */
+export function headlineValueText(h: Pick<HeadlineValue, 'value' | 'unit'>): string {
   const fraction = h.unit?.match(/^fraction( of .*)?$/);
-  let v = typeof h.value === 'number' ? (fraction ? `${humanPercent(h.value)}${fraction[1] ?? ''}` : `${humanNumber(h.value)}${h.unit ? ` ${h.unit}` : ''}`) : h.value;
+  return typeof h.value === 'number' ? (fraction ? `${humanPercent(h.value)}${fraction[1] ?? ''}` : `${humanNumber(h.value)}${h.unit ? ` ${h.unit}` : ''}`) : h.value;
+}
+
+export function headlineText(h: HeadlineValue, violation?: RunResult['violation']): string {
+  let v = headlineValueText(h);
   // Convention: a categorical outcome is "undecided" when the run ended before it was decided.
   if (h.value === 'undecided' && violation) v += ` — invariant ${violation.invariant} stopped the run first (${violation.message})`;
   const theory = h.theory ? `   (closed form${h.kind === 'categorical' && h.categories?.[0] ? ` P(${h.categories[0]})` : ''}: ${humanNumber(h.theory.value)} — ${h.theory.label})` : '';
