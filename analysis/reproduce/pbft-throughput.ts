@@ -156,7 +156,7 @@ export const pbftThroughputFigure: Figure = {
         title: 'PBFT messages delivered per committed block',
         subtitle: lines('batches of 100; all messages = request, pre-prepare, prepare, commit, reply, checkpoint', '(and any state transfer); line: 2k²'),
         xTitle: 'committee size k (replicas, log scale)',
-        yTitle: 'messages per committed block (log scale)',
+        yTitle: 'messages per committed block (messages, log scale)',
         xLog: true,
         yLog: true,
         width: 380,
