@@ -11,7 +11,7 @@
  */
 import { buildSimulation } from '../../sim/runner.ts';
 import { buildScenarioSchema, type ScenarioInput } from '../../sim/scenario/schema.ts';
-import type { DoubleSpendOutcome } from './module.ts';
+import type { DoubleSpendOutcome } from '../nakamoto/double-spend.ts';
 import { powModule, powSchema } from './module.ts';
 
 export interface DoubleSpendOptions {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildSimulation } from '../../sim/runner.ts';
 import { buildScenarioSchema } from '../../sim/scenario/schema.ts';
-import type { BlockEntry } from '../../protocols/pow/chain.ts';
+import type { PowEntry } from '../../protocols/pow/chain.ts';
 import { powModule, powSchema, type PowRun } from '../../protocols/pow/module.ts';
 import { doubleSpendFullNetwork } from '../../protocols/pow/race.ts';
 import { blockOn, mustAccept } from './helpers.ts';
@@ -61,7 +61,7 @@ describe('pow full network', () => {
       const rejected = mode === 'rewrite' ? summary.tampering.rejectedBadSignature : summary.tampering.rejectedBadMerkleRoot;
       expect(rejected).toBeGreaterThan(0);
       for (const id of r.honest) {
-        for (let e: BlockEntry = r.nodes[id].tip; e.parent; e = e.parent) expect(r.world.minedBy.get(e.hash)).not.toBe(r.nodes.length - 1);
+        for (let e: PowEntry = r.nodes[id].tip; e.parent; e = e.parent) expect(r.world.minedBy.get(e.hash)).not.toBe(r.nodes.length - 1);
       }
     }
   });
@@ -73,10 +73,10 @@ describe('pow checkers fire on real violations', () => {
     sim.at(2 * 3600e6, 'test/low-work-branch', () => {
       const store = r.world.store;
       const honestTip = r.nodes[0].tip;
-      let e: BlockEntry = store.genesis;
+      let e: PowEntry = store.genesis;
       const blocks = [];
       while (e.height <= honestTip.height + 2) {
-        const b = blockOn(r.world, e, [], { time: e.time + 10_000, miner: 99 });
+        const b = blockOn(r.world, e, [], { time: e.block.header.time + 10_000, miner: 99 });
         e = mustAccept(r.world, b);
         blocks.push(b);
       }

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { buildSimulation } from '../../sim/runner.ts';
 import { loadScenario } from '../../sim/scenario/load.ts';
 import { TimewarpAttacker } from '../../protocols/pow/attacks/timewarp.ts';
-import type { BlockEntry } from '../../protocols/pow/chain.ts';
+import type { PowEntry } from '../../protocols/pow/chain.ts';
 import { powModule, powSchema, type PowConfig, type PowRun } from '../../protocols/pow/module.ts';
 import { workOfBits } from '../../protocols/pow/target.ts';
 import type { Scenario } from '../../sim/scenario/schema.ts';
@@ -25,7 +25,7 @@ function runFile(seed: number, overrides: Record<string, unknown> = {}) {
 }
 
 /** The highest block the attacker mined (every one is in the shared tree: it passed validation). */
-function branchTip(run: PowRun): BlockEntry {
+function branchTip(run: PowRun): PowEntry {
   const attacker = run.nodes.length - 1;
   const mine = [...run.world.minedBy].filter(([, m]) => m === attacker).map(([h]) => run.world.store.get(h)!);
   expect(mine.every((e) => e !== undefined)).toBe(true);
@@ -73,16 +73,15 @@ describe('pow time-warp attacker (low-work branch)', () => {
   it('the private branch is valid: real retargets ease its target ×4 per window to powLimit with MTP-valid fake timestamps', () => {
     const { run, attacker } = runFile(6);
     expect(attacker.publications).toBe(1);
-    const store = run.world.store;
     // Walk the attacker's blocks: each one is in the shared tree (so it passed full validation).
     const tip = branchTip(run);
     const works: number[] = [];
-    for (let e: BlockEntry = tip; run.world.minedBy.get(e.hash) === run.nodes.length - 1; e = e.parent!) {
+    for (let e: PowEntry = tip; run.world.minedBy.get(e.hash) === run.nodes.length - 1; e = e.parent!) {
       works.push(e.work);
-      expect(e.time - e.parent!.time).toBe(4 * 600);
+      expect(e.block.header.time - e.parent!.block.header.time).toBe(4 * 600);
     }
     // Work per block falls from the initial 2^8 to powLimit's 2 (1 leading zero bit).
-    expect(Math.min(...works)).toBe(workOfBits(store.params.retarget.limitBits));
+    expect(Math.min(...works)).toBe(workOfBits(run.world.chain.params.retarget.limitBits));
     expect(Math.max(...works)).toBeGreaterThan(100);
   });
 
