@@ -14,6 +14,7 @@ import type { NodeId, Observer } from '../../sim/types.ts';
 import { duration, size } from '../../sim/units.ts';
 import { ForkConvergence } from '../nakamoto/checkers.ts';
 import { DoubleSpendAttacker, installDoubleSpend, type DoubleSpendOutcome } from '../nakamoto/double-spend.ts';
+import { MOST_WORK } from '../nakamoto/fork-choice.ts';
 import { NakamotoNode } from '../nakamoto/node.ts';
 import { REQUEST_TIMEOUT_US } from '../nakamoto/world.ts';
 import { SelfishMiner } from './attacks/selfish.ts';
@@ -23,7 +24,7 @@ import type { Block } from './block.ts';
 import type { ChainState, PowEntry } from './chain.ts';
 import { ConfirmedNotReversed } from './checkers.ts';
 import { powMetrics } from './metrics.ts';
-import { FORK_CHOICES } from './mutants.ts';
+import { POW_MUTANT_NAMES, POW_MUTANTS, type PowMutantName } from './mutants.ts';
 import { makeTx, type Tx } from './tx.ts';
 import { makeSubmitter, Workload, type WorkloadOptions } from './workload.ts';
 import { MemoryBackend } from '../records/store.ts';
@@ -109,7 +110,10 @@ export const powSchema = z
     pooledDelay: duration().prefault('2s').describe('Pooled relay: tx propagation delay to every mempool (µs after parsing). Default 2s.'),
     compactBlocks: z.boolean().default(false).describe('BIP 152 compact-block relay (high-bandwidth mode, 3 peers). Default false.'),
     fillerSize: size().prefault('0B').describe('Padding per mined block (bytes after parsing), for SimBlock-style propagation runs. Default 0B.'),
-    forkChoice: z.enum(['most-work', 'height']).default('most-work').describe('most-work (Nakamoto); height is a deliberately wrong mutant for checker tests. Default most-work.'),
+    mutant: z
+      .enum(POW_MUTANT_NAMES as [PowMutantName, ...PowMutantName[]])
+      .optional()
+      .describe(`Deliberately broken protocol variant for checker tests (medsim check --mutant): ${POW_MUTANT_NAMES.join(' | ')} (protocols/pow/mutants.ts). Omitted = the honest protocol.`),
     stopAfterBlocks: integer({ min: 0 }).default(0).describe('Miners stop after this many blocks in total (0 = never). Default 0.'),
     workload: workloadSchema,
     attack: attackSchema,
@@ -162,7 +166,7 @@ export function buildPow(scenario: Scenario<PowConfig>, seed: number): PowRun {
     pooledDelayUs: cfg.pooledDelay,
     compactBlocks: cfg.compactBlocks,
     fillerBytes: cfg.fillerSize,
-    forkChoice: FORK_CHOICES[cfg.forkChoice],
+    forkChoice: cfg.mutant ? POW_MUTANTS[cfg.mutant].forkChoice : MOST_WORK,
     hashShare: share,
     stopAfterBlocks: cfg.stopAfterBlocks,
     requestTimeoutUs: REQUEST_TIMEOUT_US,

@@ -1,15 +1,35 @@
 /**
  * Deliberately broken variants of the pow protocol for the check harness (mutation testing of
- * the checkers).
+ * the checkers). A checker is only trusted if it catches them, and each mutant must be caught
+ * while the same seeds without it pass.
+ *
+ * - `pow-height`  fork choice by HEIGHT instead of cumulative work (Bitcoin whitepaper §4 broken).
+ *                 Wrong under retargeting: a long chain of low-difficulty blocks beats a shorter
+ *                 chain with more work. The `timewarp` attacker builds such a chain on the
+ *                 network and `confirmed-not-reversed` catches the reversal
+ *                 (scenarios/safety/pow-fork-choice.yaml, test/pow/timewarp.test.ts).
+ *
+ * A mutant reaches the run through the fork-choice extension point of the shared Nakamoto
+ * machinery (`NakamotoOptions.forkChoice`, protocols/nakamoto/fork-choice.ts); honest code has no
+ * branch for it. A scenario selects one with `protocol.mutant` (what the safety suites' `mutants:`
+ * overrides set).
  */
-import { MOST_WORK, type ForkChoice } from '../nakamoto/fork-choice.ts';
+import type { ForkChoice } from '../nakamoto/fork-choice.ts';
 
-/**
- * MUTANT for the check harness: longest chain by HEIGHT. Wrong under retargeting — a long chain
- * of low-difficulty blocks beats a shorter chain with more work — and the
- * `confirmed-not-reversed` checker catches it (the `timewarp` attacker builds such a chain on the
- * network: test/pow/timewarp.test.ts).
- */
+/** MUTANT: longest chain by height; ties keep the first seen. */
 export const LONGEST_HEIGHT: ForkChoice = { name: 'height', prefer: (c, cur) => c.height > cur.height };
 
-export const FORK_CHOICES: Record<string, ForkChoice> = { 'most-work': MOST_WORK, height: LONGEST_HEIGHT };
+/** What a mutant changes in a pow run. */
+export interface PowMutant {
+  readonly description: string;
+  /** Fork-choice rule every node of the run uses instead of MOST_WORK. */
+  readonly forkChoice: ForkChoice;
+}
+
+/** Mutants by name (scenario `protocol.mutant`). */
+export const POW_MUTANTS = {
+  'pow-height': { description: 'fork choice by height instead of cumulative work', forkChoice: LONGEST_HEIGHT },
+} as const satisfies Record<string, PowMutant>;
+
+export type PowMutantName = keyof typeof POW_MUTANTS;
+export const POW_MUTANT_NAMES = Object.keys(POW_MUTANTS) as PowMutantName[];

@@ -83,12 +83,12 @@ describe('pow checkers fire on real violations', () => {
       for (const b of blocks) r.nodes[0].receiveBlock(sim.context(0), 1, b);
     });
   };
-  const protocol = (forkChoice: string) => ({ forkChoice, retargetInterval: 2, workload: { transferRate: 0.05 }, checks: { confirmedDepth: 2 } });
+  const protocol = (mutant?: string) => ({ mutant, retargetInterval: 2, workload: { transferRate: 0.05 }, checks: { confirmedDepth: 2 } });
 
   it('confirmed-not-reversed catches the height-based fork-choice mutant', () => {
-    const mutant = run({ protocol: protocol('height') }, 4, feedLowWorkBranch);
+    const mutant = run({ protocol: protocol('pow-height') }, 4, feedLowWorkBranch);
     expect(mutant.result.violation?.invariant).toBe('confirmed-not-reversed');
-    const correct = run({ protocol: protocol('most-work') }, 4, feedLowWorkBranch);
+    const correct = run({ protocol: protocol() }, 4, feedLowWorkBranch);
     expect(correct.result.violation).toBeUndefined();
   });
 

@@ -1,7 +1,7 @@
 /**
- * The scenario-driven low-work-branch ("time-warp") attacker: the `height` fork-choice mutant is
- * caught by `confirmed-not-reversed` on most seeds, and the correct most-work rule never fires on
- * the same seeds. Runs scenarios/pow-timewarp.yaml itself (the file the check suites build on).
+ * The scenario-driven low-work-branch ("time-warp") attacker: the `pow-height` fork-choice mutant
+ * is caught by `confirmed-not-reversed` on most seeds, and the correct most-work rule never fires
+ * on the same seeds. Runs scenarios/pow-timewarp.yaml itself (the file the check suites build on).
  */
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -35,10 +35,10 @@ function branchTip(run: PowRun): PowEntry {
 const SEEDS = [1, 2, 3, 4, 5, 6, 7, 8];
 
 describe('pow time-warp attacker (low-work branch)', () => {
-  it('the height fork-choice mutant is caught by confirmed-not-reversed on most seeds', () => {
+  it('the pow-height fork-choice mutant is caught by confirmed-not-reversed on most seeds', () => {
     let caught = 0;
     for (const seed of SEEDS) {
-      const { result, attacker } = runFile(seed, { 'protocol.forkChoice': 'height' });
+      const { result, attacker } = runFile(seed, { 'protocol.mutant': 'pow-height' });
       if (result.violation) {
         expect(result.violation.invariant).toBe('confirmed-not-reversed');
         expect(result.violation.kind).toBe('safety');
@@ -86,8 +86,8 @@ describe('pow time-warp attacker (low-work branch)', () => {
   });
 
   it('is deterministic', () => {
-    const a = runFile(3, { 'protocol.forkChoice': 'height' });
-    const b = runFile(3, { 'protocol.forkChoice': 'height' });
+    const a = runFile(3, { 'protocol.mutant': 'pow-height' });
+    const b = runFile(3, { 'protocol.mutant': 'pow-height' });
     expect(a.result.traceHash).toBe(b.result.traceHash);
     expect(a.result.violation?.message).toBe(b.result.violation?.message);
   });
