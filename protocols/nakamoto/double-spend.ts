@@ -111,10 +111,14 @@ export interface DoubleSpendOutcome {
   result: 'pending' | 'success' | 'gave-up';
   paymentTxid: string;
   conflictTxid: string;
+  /** Virtual time the payment was broadcast and the secret chain started, µs. */
+  paidUs: number;
   /** Virtual time the merchant accepted (z confirmations), µs; −1 = never. */
   acceptedUs: number;
   /** Virtual time of the outcome, µs; −1 = pending. */
   decidedUs: number;
+  /** Confirmations the payment had on the merchant's chain when the attack reversed it (success only; 0 otherwise). */
+  revertedConfirmations: number;
 }
 
 /**
@@ -130,7 +134,9 @@ export function installDoubleSpend<B extends ChainBlock<T>, T extends ChainTx, S
 ): DoubleSpendOutcome {
   const { payment, conflict, merchant } = plan;
   const chain = world.chain;
-  const outcome: DoubleSpendOutcome = { result: 'pending', paymentTxid: payment.txid, conflictTxid: conflict.txid, acceptedUs: -1, decidedUs: -1 };
+  const outcome: DoubleSpendOutcome = { result: 'pending', paymentTxid: payment.txid, conflictTxid: conflict.txid, paidUs: plan.payAtUs, acceptedUs: -1, decidedUs: -1, revertedConfirmations: 0 };
+  // Confirmations of the payment on the merchant's chain before its latest tip change.
+  let paymentDepth = 0;
   const attacker = nodes[plan.attacker] as DoubleSpendAttacker<B, T, S>;
   const z = attacker.confirmations;
   sim.at(plan.payAtUs, `${chain.name}/double-spend/pay`, () => {
@@ -150,14 +156,16 @@ export function installDoubleSpend<B extends ChainBlock<T>, T extends ChainTx, S
       }
       if (node !== merchant || obs.kind !== 'tip') return undefined;
       const tip = nodes[merchant].tip;
+      const h = chain.txHeight(tip.state, payment.txid);
       if (outcome.acceptedUs < 0) {
-        const h = chain.txHeight(tip.state, payment.txid);
         if (h !== undefined && tip.height - h + 1 >= z) outcome.acceptedUs = now;
       } else if (chain.txHeight(tip.state, conflict.txid) !== undefined) {
         outcome.result = 'success';
         outcome.decidedUs = now;
+        outcome.revertedConfirmations = paymentDepth;
         sim.stop();
       }
+      paymentDepth = h === undefined ? 0 : tip.height - h + 1;
       return undefined;
     },
   });

@@ -25,6 +25,7 @@ import type { ChainState, PowEntry } from './chain.ts';
 import { ConfirmedNotReversed } from './checkers.ts';
 import { powMetrics } from './metrics.ts';
 import { POW_MUTANT_NAMES, POW_MUTANTS, type PowMutantName } from './mutants.ts';
+import { powHeadline, powTimeline } from './outcomes.ts';
 import { makeTx, type Tx } from './tx.ts';
 import { makeSubmitter, Workload, type WorkloadOptions } from './workload.ts';
 import { MemoryBackend } from '../records/store.ts';
@@ -295,4 +296,6 @@ export const powModule: ProtocolModule<PowConfig, PowMessage> = {
   description: 'HealthChain (seed 000) on proof of work, with double-spend, selfish-mining, time-warp and tampering attacks',
   schema: powSchema,
   build: (scenario, seed) => buildPow(scenario, seed),
+  headline: powHeadline,
+  timeline: powTimeline,
 };
