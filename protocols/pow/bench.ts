@@ -106,7 +106,7 @@ export function fullDayRun(nodes: number, blocks: number, seed: number): FullDay
   const wallMs = performance.now() - start; // wall-clock: benchmark only
   const r = run as PowRun;
   const m = powMetrics(r.world, r.nodes, r.honest, result.simTimeUs);
-  const sigs = r.world.store.sigs;
+  const sigs = r.world.chain.sigs;
   return { nodes, blocks: m.height, txs: m.confirmedTxs, wallMs, txPerWallSec: m.confirmedTxs / (wallMs / 1000), rssMb: rssMb(), peakRssMb: peakRssMb(), signaturesVerified: sigs.verified, signatureCacheHits: sigs.hits };
 }
 

@@ -10,7 +10,7 @@
  * The proof of work is real: `mineNonce` searches nonces until the hash meets the target, and
  * every receiver re-hashes the header (`verifyHeader`). Scenarios use a small simulation target
  * (a few leading zero bits) so the search costs microseconds, while block discovery TIMES follow
- * the miners' hash shares in virtual time (see mining in node.ts).
+ * the miners' hash shares in virtual time (see mining in protocols/nakamoto/node.ts).
  *
  * Block objects are immutable and shared by every simulated node that holds them (one copy per
  * run, whatever the node count); their size and hash are computed once at construction.

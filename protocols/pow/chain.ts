@@ -1,20 +1,21 @@
 /**
- * Chain state, validation and fork choice for the HealthChain PoW chain.
+ * Chain state, validation and block assembly for the HealthChain PoW chain: `PowChain`, the
+ * chain-specific part the shared Nakamoto machinery (protocols/nakamoto/) plugs in.
  *
- * `ChainStore` holds every VALID block any node has accepted, as a tree of `BlockEntry`s with
- * height, cumulative work and the chain state after the block. It is shared by all simulated
- * nodes of a run: the validity of a block and the state after it depend only on the block's
- * bytes and its ancestors (which its hash commits to), so the outcome is the same on every node
- * and is computed once (seed 000 Algorithm 1 runs for real, once per distinct block). What each
- * node holds is node-local: `entry.have[node]`, the node's tip, its orphans and requests.
+ * The run's shared block tree (`BlockTree`, protocols/nakamoto/tree.ts) holds every VALID block
+ * any node has accepted, with height, cumulative work and the `ChainState` after the block. The
+ * validity of a block and the state after it depend only on the block's bytes and its ancestors
+ * (which its hash commits to), so the outcome is the same on every node and is computed once
+ * (seed 000 Algorithm 1 runs for real, once per distinct block). What each node holds is
+ * node-local: `entry.have[node]`, the node's tip, its orphans and requests.
  *
  * Validation (seed 000 Alg. 1; Bitcoin whitepaper §§4–7):
- *   context-free, per distinct block object: PoW meets the header's target, Merkle root of the
- *     txids equals the header's, size ≤ limit;
- *   contextual, per block hash: the target equals the retarget rule's, timestamp > median time
- *     past, first tx is the only coinbase, every tx valid against the parent state (signatures,
- *     unspent inputs, no duplicate, fee ≥ 0, storage issuer signature, access grantor signature,
- *     ownership and expiry), coinbase ≤ fees.
+ *   context-free, per distinct block object (`checkBody`): PoW meets the header's target, Merkle
+ *     root of the txids equals the header's, size ≤ limit;
+ *   contextual, per block hash (`connect`): the target equals the retarget rule's, timestamp >
+ *     median time past, first tx is the only coinbase, every tx valid against the parent state
+ *     (signatures, unspent inputs, no duplicate, fee ≥ 0, storage issuer signature, access
+ *     grantor signature, ownership and expiry), coinbase ≤ fees.
  * A block with a bad Merkle root is NOT remembered as invalid by hash: its header may be honest
  * and the body tampered (Bitcoin Core's "mutated block" rule), so the honest body must still pass.
  */
@@ -27,11 +28,21 @@ import {
   type StorageEntry,
   type StoragePayload,
 } from '../records/payloads.ts';
-import { computeMerkleRoot, parseHeader, verifyHeader, type Block } from './block.ts';
+import type { BlockTemplate, BodyVerdict, Chain, Connected } from '../nakamoto/chain.ts';
+import type { RelayContext } from '../nakamoto/node.ts';
+import type { BlockEntry } from '../nakamoto/tree.ts';
+import { publicKeyFromSecret } from '../crypto/ed25519.ts';
+import { seededRandom } from '../crypto/random.ts';
+import { computeMerkleRoot, HEADER_BYTES, mineNonce, parseHeader, verifyHeader, type Block } from './block.ts';
 import { toHex, VerifyCache } from './crypto.ts';
 import { Layered } from './layered.ts';
 import { retarget, workOfBits, type RetargetRule } from './target.ts';
-import { outputTotal, type Tx } from './tx.ts';
+import { makeTx, outputTotal, type Tx } from './tx.ts';
+
+/** A block in the run's shared tree (protocols/nakamoto/tree.ts), with the HealthChain state after it. */
+export type PowEntry = BlockEntry<Block, ChainState>;
+/** A pow node's context. */
+export type PowContext = RelayContext<Block, Tx>;
 
 export type RejectReason =
   | 'bad-pow'
@@ -95,90 +106,6 @@ export class ChainState {
 
 export const outpointKey = (txid: string, index: number) => `${txid}:${index}`;
 const accessKey = (uri: string, grantee: Uint8Array) => `${uri}|${toHex(grantee)}`;
-
-/** One valid block in the shared block tree. */
-export class BlockEntry {
-  /** Per node: 1 once the node has accepted the block. */
-  readonly have: Uint8Array;
-  /** Nodes that hold it so far, and when 50 % / 90 % of nodes first held it (µs, −1 = not yet). */
-  holders = 0;
-  t50Us = -1;
-  t90Us = -1;
-  /**
-   * Node-local relay bookkeeping, stored densely per block (indexed by node id; each node reads
-   * and writes only its own slot) for cache locality on 10,000-node runs — see node.ts:
-   * `asked[n]` = 1 + the peer node n asked for this block (0 = none) and `askedAt[n]` when (µs);
-   * `heard[n]` = bitmask of the peer indices (< 32 in n's peer list) that announced it to n.
-   */
-  asked: Int32Array | undefined = undefined;
-  askedAt: Float64Array | undefined = undefined;
-  heard: Uint32Array | undefined = undefined;
-  /** The block's relay messages, built once and shared by every sender (node.ts). */
-  relay: unknown = undefined;
-  constructor(
-    readonly hash: string,
-    readonly block: Block,
-    readonly parent: BlockEntry | null,
-    readonly height: number,
-    /** Work of this block (expected hashes) and the sum from genesis. */
-    readonly work: number,
-    readonly cumWork: number,
-    readonly state: ChainState,
-    /** Σ fees of its txs. */
-    readonly fees: number,
-    /** Virtual time (µs) it was first accepted anywhere (≈ when it was mined). */
-    readonly firstSeenUs: number,
-    nodeCount: number,
-  ) {
-    this.have = new Uint8Array(nodeCount);
-  }
-
-  get time(): number {
-    return this.block.header.time;
-  }
-  get bits(): number {
-    return this.block.header.bits;
-  }
-
-  /** The ancestor at `height` (or this block). */
-  ancestor(height: number): BlockEntry {
-    let e: BlockEntry = this;
-    while (e.height > height) e = e.parent!;
-    return e;
-  }
-}
-
-/** Fork-choice rule: should a node switch its tip from `current` to `candidate`? */
-export interface ForkChoice {
-  readonly name: string;
-  prefer(candidate: BlockEntry, current: BlockEntry): boolean;
-}
-
-/** Nakamoto's rule (Bitcoin whitepaper §4): most cumulative work; ties keep the first seen. */
-export const MOST_WORK: ForkChoice = { name: 'most-work', prefer: (c, cur) => c.cumWork > cur.cumWork };
-
-/**
- * MUTANT for the check harness: longest chain by HEIGHT. Wrong under retargeting — a long chain
- * of low-difficulty blocks beats a shorter chain with more work — and the
- * `confirmed-not-reversed` checker catches it (the `timewarp` attacker builds such a chain on the
- * network: test/pow/timewarp.test.ts).
- */
-export const LONGEST_HEIGHT: ForkChoice = { name: 'height', prefer: (c, cur) => c.height > cur.height };
-
-export const FORK_CHOICES: Record<string, ForkChoice> = { 'most-work': MOST_WORK, height: LONGEST_HEIGHT };
-
-/** The last common block of two entries. */
-export function forkPoint(a: BlockEntry, b: BlockEntry): BlockEntry {
-  let x = a;
-  let y = b;
-  while (x.height > y.height) x = x.parent!;
-  while (y.height > x.height) y = y.parent!;
-  while (x !== y) {
-    x = x.parent!;
-    y = y.parent!;
-  }
-  return x;
-}
 
 export interface ChainParams {
   /** Largest serialized block, bytes (Bitcoin legacy: 1,000,000). */
@@ -263,77 +190,50 @@ export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
-interface BodyVerdict {
-  hash: string;
-  /** Parent hash as encoded in the header bytes. */
-  prevHash: string;
-  reason: RejectReason | null;
-}
-
-export type AcceptResult = { ok: true; entry: BlockEntry; isNew: boolean } | { ok: false; reason: RejectReason | 'orphan'; hash: string };
-
 /** Median of the timestamps of the last 11 blocks (Bitcoin's median-time-past rule). */
-function medianTimePast(e: BlockEntry): number {
+function medianTimePast(e: PowEntry): number {
   const times: number[] = [];
-  for (let x: BlockEntry | null = e; x && times.length < 11; x = x.parent) times.push(x.time);
+  for (let x: PowEntry | null = e; x && times.length < 11; x = x.parent) times.push(x.block.header.time);
   times.sort((a, b) => a - b);
   return times[Math.floor(times.length / 2)];
 }
 
-/** The shared block tree of one run. */
-export class ChainStore {
-  readonly genesis: BlockEntry;
+/** Coinbase size estimate reserved in block templates, bytes. */
+const COINBASE_RESERVE = 128;
+
+/**
+ * The HealthChain PoW chain as the shared Nakamoto machinery sees it (protocols/nakamoto/chain.ts):
+ * Bitcoin's header, proof of work, retargeting and Merkle root; seed 000's transactions and
+ * state; a Bitcoin-style coinbase collecting the fees. One instance per run, shared by every node
+ * together with its signature-verification cache.
+ */
+export class PowChain implements Chain<Block, Tx, ChainState> {
+  readonly name = 'pow';
+  /** The coinbase: first tx of every block, made by the miner. */
+  readonly coinbaseTxs = 1;
+  /** Ed25519 outcomes shared by every node (see crypto.ts: each distinct signature verified once). */
   readonly sigs = new VerifyCache();
-  /** Best (most-work) valid block known to anyone. */
-  best: BlockEntry;
-  /** Blocks really validated (cache misses), for benchmarks. */
-  validatedBlocks = 0;
-  private readonly entries = new Map<string, BlockEntry>();
-  private readonly bodyVerdicts = new WeakMap<Block, BodyVerdict>();
-  private readonly invalid = new Map<string, RejectReason>();
-  /** Called for each block newly added to the tree. */
-  onNewEntry: ((e: BlockEntry) => void) | undefined;
+  /** Each miner's payout key (from its seeded key stream), by node id. */
+  private readonly payoutKeys: (Uint8Array | undefined)[] = [];
 
   constructor(
     readonly params: ChainParams,
-    genesisBlock: Block,
-    genesisState: ChainState,
-    readonly nodeCount: number,
-  ) {
-    this.genesis = new BlockEntry(genesisBlock.hash, genesisBlock, null, 0, workOfBits(genesisBlock.header.bits), workOfBits(genesisBlock.header.bits), genesisState, 0, 0, nodeCount);
-    this.genesis.have.fill(1);
-    this.genesis.holders = nodeCount;
-    this.genesis.t50Us = this.genesis.t90Us = 0;
-    this.entries.set(this.genesis.hash, this.genesis);
-    this.best = this.genesis;
-  }
-
-  get(hash: string): BlockEntry | undefined {
-    return this.entries.get(hash);
-  }
-
-  get size(): number {
-    return this.entries.size;
-  }
-
-  /** Every block in the tree (insertion order). */
-  all(): IterableIterator<BlockEntry> {
-    return this.entries.values();
-  }
+    /** Padding bytes per mined block (a `filler` tx; SimBlock-style propagation benchmarks only). */
+    readonly fillerBytes = 0,
+  ) {}
 
   /** Compact target a child of `parent` must carry (Bitcoin Core GetNextWorkRequired). */
-  expectedBits(parent: BlockEntry): number {
+  expectedBits(parent: PowEntry): number {
     const rule = this.params.retarget;
     const height = parent.height + 1;
-    if (rule.interval <= 0 || height % rule.interval !== 0) return parent.bits;
+    const bits = parent.block.header.bits;
+    if (rule.interval <= 0 || height % rule.interval !== 0) return bits;
     const first = parent.ancestor(Math.max(0, height - 1 - rule.interval));
-    return retarget(parent.bits, first.time, parent.time, parent.height - first.height, rule);
+    return retarget(bits, first.block.header.time, parent.block.header.time, parent.height - first.height, rule);
   }
 
-  /** Context-free checks, once per distinct block object (identity ⇔ bytes; see block.ts). */
+  /** Context-free checks: PoW meets the header's own target, size ≤ limit, Merkle root matches. */
   checkBody(block: Block): BodyVerdict {
-    let v = this.bodyVerdicts.get(block);
-    if (v) return v;
     const { hash, powOk } = verifyHeader(block);
     let reason: RejectReason | null = null;
     if (!powOk) reason = 'bad-pow';
@@ -347,40 +247,15 @@ export class ChainStore {
       }
       if (!root || !equalBytes(root, parseHeader(block.headerBytes).merkleRoot)) reason = 'bad-merkle-root';
     }
-    v = { hash, prevHash: parseHeader(block.headerBytes).prevHash, reason };
-    this.bodyVerdicts.set(block, v);
-    return v;
+    return { hash, parentHash: parseHeader(block.headerBytes).prevHash, reason };
   }
 
   /**
-   * Full validation of a received block (seed 000 Alg. 1 "verify … adopt a received valid
-   * block"). Returns the tree entry, or why the block is rejected, or `orphan` when the parent is
-   * not in the tree yet. `nowUs` stamps the entry's first-seen time.
+   * Contextual validation (seed 000 Alg. 1 "verify … adopt a received valid block"): target,
+   * median time past, coinbase, every tx on the parent state; returns the state after the block.
    */
-  accept(block: Block, nowUs: number): AcceptResult {
-    const body = this.checkBody(block);
-    const hash = body.hash;
-    if (body.reason) return { ok: false, reason: body.reason, hash };
-    const known = this.entries.get(hash);
-    if (known) return { ok: true, entry: known, isNew: false };
-    const bad = this.invalid.get(hash);
-    if (bad) return { ok: false, reason: bad, hash };
-    const header = parseHeader(block.headerBytes);
-    const parent = this.entries.get(header.prevHash);
-    if (!parent) return { ok: false, reason: 'orphan', hash };
-    this.validatedBlocks++;
-    const result = this.connect(block, hash, header.bits, header.time, parent, nowUs);
-    if (typeof result === 'string') {
-      this.invalid.set(hash, result);
-      return { ok: false, reason: result, hash };
-    }
-    this.entries.set(hash, result);
-    if (result.cumWork > this.best.cumWork) this.best = result;
-    this.onNewEntry?.(result);
-    return { ok: true, entry: result, isNew: true };
-  }
-
-  private connect(block: Block, hash: string, bits: number, time: number, parent: BlockEntry, nowUs: number): BlockEntry | RejectReason {
+  connect(block: Block, _hash: string, parent: PowEntry): Connected<ChainState> | RejectReason {
+    const { bits, time } = parseHeader(block.headerBytes);
     if (bits !== this.expectedBits(parent)) return 'bad-target';
     if (time <= medianTimePast(parent) && parent.height > 0) return 'time-too-old';
     const height = parent.height + 1;
@@ -401,10 +276,76 @@ export class ChainStore {
     if (state.txIndex.has(cb.txid)) return 'duplicate-tx';
     cb.outputs.forEach((out, i) => state.utxo.set(outpointKey(cb.txid, i), { value: out.value, owner: out.owner, height }));
     state.txIndex.set(cb.txid, height);
-    const work = workOfBits(bits);
-    return new BlockEntry(hash, block, parent, height, work, parent.cumWork + work, state, fees, nowUs, this.nodeCount);
+    return { state, work: workOfBits(bits), fees };
+  }
+
+  childDifficulty(parent: PowEntry): number {
+    return this.expectedBits(parent);
+  }
+
+  workOf(bits: number): number {
+    return workOfBits(bits);
+  }
+
+  timestampSec(block: Block): number {
+    return block.header.time;
+  }
+
+  headerBytes(): number {
+    return HEADER_BYTES;
+  }
+
+  txHeight(state: ChainState, txid: string): number | undefined {
+    return state.txIndex.get(txid);
+  }
+
+  /** Mempool admission: the tx must be valid on top of `tip` (Alg. 1 checks). */
+  checkTx(tip: PowEntry, tx: Tx, nowUs: number): RejectReason | null {
+    try {
+      applyTx(tip.state.derive(), tx, { height: tip.height + 1, timeUs: nowUs }, this.sigs, this.params);
+      return null;
+    } catch (e) {
+      if (e instanceof TxRejected) return e.reason;
+      throw e;
+    }
+  }
+
+  /** Builds a block (Alg. 1: invalid txs are dropped) with a coinbase collecting the fees, and mines a real nonce. */
+  assemble(ctx: PowContext, t: BlockTemplate<Block, Tx, ChainState>): Block {
+    const parent = t.parent;
+    const height = parent.height + 1;
+    const state = parent.state.derive();
+    const time = t.timeSec;
+    const tctx = { height, timeUs: time * 1_000_000 };
+    const chosen: Tx[] = [];
+    let fees = 0;
+    let room = this.params.maxBlockBytes - HEADER_BYTES - 5 - COINBASE_RESERVE;
+    for (const tx of [...t.extra, ...t.txs]) {
+      if (tx.size > room) continue;
+      try {
+        fees += applyTx(state, tx, tctx, this.sigs, this.params);
+      } catch (e) {
+        if (e instanceof TxRejected) continue;
+        throw e;
+      }
+      chosen.push(tx);
+      room -= tx.size;
+    }
+    if (this.fillerBytes > 0) {
+      const filler = makeTx({ kind: 'filler', coinbase: { height, miner: t.miner }, fillerBytes: Math.min(this.fillerBytes, room) });
+      chosen.push(filler);
+    }
+    const coinbase = makeTx({ kind: 'coinbase', coinbase: { height, miner: t.miner }, outputs: fees > 0 ? [{ value: fees, owner: this.payoutKey(ctx, t.miner) }] : [] });
+    const all = [coinbase, ...chosen];
+    return mineNonce({ version: 1, prevHash: parent.hash, merkleRoot: computeMerkleRoot(all), time, bits: this.expectedBits(parent) }, all);
+  }
+
+  /** A miner's payout key (Ed25519, from its seeded key stream). */
+  private payoutKey(ctx: PowContext, miner: number): Uint8Array {
+    return (this.payoutKeys[miner] ??= publicKeyFromSecret(seededRandom(ctx.seedFor('miner-key'), 'miner-key')(32)));
   }
 }
+
 
 /**
  * The `AccessLedger` of `protocols/records/` over one node's best chain: what the off-chain
@@ -412,7 +353,7 @@ export class ChainStore {
  */
 export class ChainLedger implements AccessLedger {
   constructor(
-    private readonly tip: () => BlockEntry,
+    private readonly tip: () => PowEntry,
     private readonly clock: () => number,
   ) {}
 

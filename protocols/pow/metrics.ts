@@ -9,9 +9,8 @@
  * virtual times only.
  */
 import type { NodeId } from '../../sim/types.ts';
-import type { BlockEntry } from './chain.ts';
-import type { PowNode } from './node.ts';
-import type { PowWorld } from './world.ts';
+import type { PowEntry } from './chain.ts';
+import type { PowNode, PowWorld } from './world.ts';
 
 /** Median and 90th percentile of a list (nearest-rank), or null when empty. */
 export function medianP90(values: number[]): { median: number; p90: number } | null {
@@ -44,7 +43,7 @@ export interface PowMetrics {
   minerShare: Record<number, number>;
 }
 
-export function bestHonestTip(nodes: PowNode[], honest: readonly NodeId[]): BlockEntry {
+export function bestHonestTip(nodes: PowNode[], honest: readonly NodeId[]): PowEntry {
   let best = nodes[honest[0]].tip;
   for (const id of honest) if (nodes[id].tip.cumWork > best.cumWork) best = nodes[id].tip;
   return best;
@@ -59,7 +58,7 @@ export function powMetrics(world: PowWorld, nodes: PowNode[], honest: readonly N
   const share: number[] = [];
   let txs = 0;
   const byMiner = new Map<number, number>();
-  for (let e: BlockEntry = tip; e.parent; e = e.parent) {
+  for (let e: PowEntry = tip; e.parent; e = e.parent) {
     const miner = world.minedBy.get(e.hash) ?? -1;
     byMiner.set(miner, (byMiner.get(miner) ?? 0) + 1);
     if (honestSet.has(miner)) {

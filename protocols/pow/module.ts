@@ -1,6 +1,9 @@
 /**
  * The `pow` protocol module: HealthChain (seed 000) on a Bitcoin-style proof-of-work chain, with
- * the double-spend, selfish-mining and tampering adversaries, for scenario files.
+ * the double-spend, selfish-mining, time-warp and tampering adversaries, for scenario files. The
+ * relay, fork choice, mining timer and the double-spend attacker are the shared Nakamoto
+ * machinery (protocols/nakamoto/); this folder supplies Bitcoin's chain (`PowChain`), seed 000's
+ * transactions and workload, and the pow-specific attacks and mutants.
  */
 import { z } from 'zod';
 import type { Simulation } from '../../sim/kernel.ts';
@@ -9,19 +12,25 @@ import { fraction, integer } from '../../sim/scenario/schema.ts';
 import type { Scenario } from '../../sim/scenario/schema.ts';
 import type { NodeId, Observer } from '../../sim/types.ts';
 import { duration, size } from '../../sim/units.ts';
-import { DoubleSpendAttacker } from './attacks/double-spend.ts';
+import { ForkConvergence } from '../nakamoto/checkers.ts';
+import { DoubleSpendAttacker, installDoubleSpend, type DoubleSpendOutcome } from '../nakamoto/double-spend.ts';
+import { MOST_WORK } from '../nakamoto/fork-choice.ts';
+import { NakamotoNode } from '../nakamoto/node.ts';
+import { REQUEST_TIMEOUT_US } from '../nakamoto/world.ts';
 import { SelfishMiner } from './attacks/selfish.ts';
 import { TamperingMiner } from './attacks/tampering.ts';
 import { TimewarpAttacker } from './attacks/timewarp.ts';
-import { FORK_CHOICES, type BlockEntry } from './chain.ts';
-import { ConfirmedNotReversed, ForkConvergence } from './checkers.ts';
+import type { Block } from './block.ts';
+import type { ChainState, PowEntry } from './chain.ts';
+import { ConfirmedNotReversed } from './checkers.ts';
 import { powMetrics } from './metrics.ts';
+import type { ForkChoice } from '../nakamoto/fork-choice.ts';
+import { POW_MUTANTS } from './mutants.ts';
 import { powHeadline, powTimeline } from './outcomes.ts';
-import { PowNode } from './node.ts';
-import { makeTx } from './tx.ts';
+import { makeTx, type Tx } from './tx.ts';
 import { makeSubmitter, Workload, type WorkloadOptions } from './workload.ts';
 import { MemoryBackend } from '../records/store.ts';
-import { PowWorld, type PowMessage, type PowOptions } from './world.ts';
+import { PowWorld, type PowMessage, type PowNode, type PowOptions } from './world.ts';
 import { publicKeyFromSecret, sign as edSign } from '../crypto/ed25519.ts';
 import { seededRandom } from '../crypto/random.ts';
 
@@ -103,7 +112,6 @@ export const powSchema = z
     pooledDelay: duration().prefault('2s').describe('Pooled relay: tx propagation delay to every mempool (µs after parsing). Default 2s.'),
     compactBlocks: z.boolean().default(false).describe('BIP 152 compact-block relay (high-bandwidth mode, 3 peers). Default false.'),
     fillerSize: size().prefault('0B').describe('Padding per mined block (bytes after parsing), for SimBlock-style propagation runs. Default 0B.'),
-    forkChoice: z.enum(['most-work', 'height']).default('most-work').describe('most-work (Nakamoto); height is a deliberately wrong mutant for checker tests. Default most-work.'),
     stopAfterBlocks: integer({ min: 0 }).default(0).describe('Miners stop after this many blocks in total (0 = never). Default 0.'),
     workload: workloadSchema,
     attack: attackSchema,
@@ -127,7 +135,8 @@ export interface PowRun extends ProtocolRun<PowMessage> {
 }
 
 /** Builds a run of the pow protocol for `scenario` (exported for tests and benchmarks). */
-export function buildPow(scenario: Scenario<PowConfig>, seed: number): PowRun {
+/** `forkChoice` is the extension point a mutant (mutants.ts) replaces; honest runs use MOST_WORK. */
+export function buildPow(scenario: Scenario<PowConfig>, seed: number, forkChoice: ForkChoice = MOST_WORK): PowRun {
   const cfg = scenario.protocol;
   const n = scenario.network.nodes;
   const attack = cfg.attack;
@@ -156,9 +165,10 @@ export function buildPow(scenario: Scenario<PowConfig>, seed: number): PowRun {
     pooledDelayUs: cfg.pooledDelay,
     compactBlocks: cfg.compactBlocks,
     fillerBytes: cfg.fillerSize,
-    forkChoice: FORK_CHOICES[cfg.forkChoice],
+    forkChoice,
     hashShare: share,
     stopAfterBlocks: cfg.stopAfterBlocks,
+    requestTimeoutUs: REQUEST_TIMEOUT_US,
   };
   const world = new PowWorld(options, n, genesisOutputs);
   workload.fund(world.genesisAllocation);
@@ -179,7 +189,7 @@ export function buildPow(scenario: Scenario<PowConfig>, seed: number): PowRun {
     observers,
     createNode(id) {
       let node: PowNode;
-      if (id !== attacker) node = new PowNode(id, world);
+      if (id !== attacker) node = new NakamotoNode(id, world);
       else if (attack.kind === 'double-spend') node = new DoubleSpendAttacker(id, world, attack.confirmations, attack.giveUpDeficit);
       else if (attack.kind === 'selfish') node = new SelfishMiner(id, world, attack.gamma, honest);
       else if (attack.kind === 'tampering') node = new TamperingMiner(id, world, attack.mode);
@@ -194,7 +204,7 @@ export function buildPow(scenario: Scenario<PowConfig>, seed: number): PowRun {
           repeat: attack.repeat,
         });
       }
-      else node = new PowNode(id, world);
+      else node = new NakamotoNode(id, world);
       return (nodes[id] = node);
     },
     install(sim) {
@@ -204,7 +214,7 @@ export function buildPow(scenario: Scenario<PowConfig>, seed: number): PowRun {
       const storeNode = honest[0];
       workload.install(sim, world, submit, scenario.duration, { node: storeNode, tip: () => nodes[storeNode].tip });
       if (attack.kind === 'double-spend' && attackKeys) {
-        outcome.doubleSpend = installDoubleSpend(sim, world, nodes, attacker, honest[0], attackKeys, submit, attack.payAt);
+        outcome.doubleSpend = installPowDoubleSpend(sim, world, nodes, attacker, honest[0], attackKeys, submit, attack.payAt);
       }
     },
     summarize(sim, result) {
@@ -223,7 +233,7 @@ export function buildPow(scenario: Scenario<PowConfig>, seed: number): PowRun {
         const a = nodes[attacker] as TimewarpAttacker;
         let adopted = 0;
         for (const id of honest) {
-          for (let e: BlockEntry | null = nodes[id].tip; e && e.parent; e = e.parent) {
+          for (let e: PowEntry | null = nodes[id].tip; e && e.parent; e = e.parent) {
             if (world.minedBy.get(e.hash) === attacker) {
               adopted++;
               break;
@@ -253,35 +263,20 @@ function attackerKeys(seed: number): AttackKeys {
   return { pay: { secret, key: publicKeyFromSecret(secret) }, merchant: publicKeyFromSecret(r(32)), back: publicKeyFromSecret(r(32)) };
 }
 
-export interface DoubleSpendOutcome {
-  /** success: the merchant's node adopted the conflicting tx after accepting the payment. */
-  result: 'pending' | 'success' | 'gave-up';
-  paymentTxid: string;
-  conflictTxid: string;
-  /** Virtual time the payment was broadcast and the secret chain started, µs. */
-  paidUs: number;
-  /** Virtual time the merchant accepted (z confirmations), µs; −1 = never. */
-  acceptedUs: number;
-  /** Virtual time of the outcome, µs; −1 = pending. */
-  decidedUs: number;
-  /** Confirmations the payment had on the merchant's chain when the attack reversed it (success only; 0 otherwise). */
-  revertedConfirmations: number;
-}
-
 /**
- * Schedules the payment P (attacker → merchant, public) and the conflicting C (same coin → the
- * attacker) at `payAt`, and watches the merchant's node (honest node `merchant`) for the outcome.
- * The run stops when the attack is decided.
+ * The double spend of Bitcoin whitepaper §11 / seed 001 §4.2 on HealthChain: at `payAt` the
+ * attacker pays the merchant (honest node `merchant`) with P and mines C, which spends the same
+ * genesis coin back to itself, in its secret branch (protocols/nakamoto/double-spend.ts).
  */
-function installDoubleSpend(
+function installPowDoubleSpend(
   sim: Simulation<PowMessage>,
   world: PowWorld,
   nodes: PowNode[],
-  attackerId: NodeId,
+  attacker: NodeId,
   merchant: NodeId,
   keys: AttackKeys,
-  submit: (tx: ReturnType<typeof makeTx>, fee: number) => void,
-  payAt: number,
+  submit: (tx: Tx, fee: number) => void,
+  payAtUs: number,
 ): DoubleSpendOutcome {
   const alloc = world.genesisAllocation;
   const coinIndex = alloc.outputs.length - 1;
@@ -291,43 +286,7 @@ function installDoubleSpend(
   const sign = (_i: number, msg: Uint8Array) => edSign(msg, keys.pay.secret);
   const payment = makeTx({ kind: 'transfer', inputs: [coin], outputs: [{ value: value - fee, owner: keys.merchant }] }, sign);
   const conflict = makeTx({ kind: 'transfer', inputs: [coin], outputs: [{ value: value - fee, owner: keys.back }] }, sign);
-  const outcome: DoubleSpendOutcome = { result: 'pending', paymentTxid: payment.txid, conflictTxid: conflict.txid, paidUs: payAt, acceptedUs: -1, decidedUs: -1, revertedConfirmations: 0 };
-  // Confirmations of the payment on the merchant's chain before its latest tip change.
-  let paymentDepth = 0;
-  const attacker = nodes[attackerId] as DoubleSpendAttacker;
-  const z = attacker.confirmations;
-  sim.at(payAt, 'pow/double-spend/pay', () => {
-    submit(payment, fee);
-    attacker.startAttack(sim.context(attackerId), payment.txid, conflict);
-    if (z <= 0) outcome.acceptedUs = sim.now;
-  });
-  // Watch the merchant's tip and the attacker's decisions through observations.
-  sim.observe({
-    name: 'double-spend-outcome',
-    onObservation(node, obs, now) {
-      if (outcome.result !== 'pending') return undefined;
-      if (node === attackerId && obs.kind === 'attack-gave-up') {
-        outcome.result = 'gave-up';
-        outcome.decidedUs = now;
-        sim.stop();
-        return undefined;
-      }
-      if (node !== merchant || obs.kind !== 'tip') return undefined;
-      const tip = nodes[merchant].tip;
-      const h = tip.state.txIndex.get(payment.txid);
-      if (outcome.acceptedUs < 0) {
-        if (h !== undefined && tip.height - h + 1 >= z) outcome.acceptedUs = now;
-      } else if (tip.state.txIndex.has(conflict.txid)) {
-        outcome.result = 'success';
-        outcome.decidedUs = now;
-        outcome.revertedConfirmations = paymentDepth;
-        sim.stop();
-      }
-      paymentDepth = h === undefined ? 0 : tip.height - h + 1;
-      return undefined;
-    },
-  });
-  return outcome;
+  return installDoubleSpend<Block, Tx, ChainState>(sim, world, nodes, { attacker, merchant, payment, conflict, payAtUs, submit: (tx) => submit(tx, fee) });
 }
 
 export const powModule: ProtocolModule<PowConfig, PowMessage> = {
@@ -337,4 +296,7 @@ export const powModule: ProtocolModule<PowConfig, PowMessage> = {
   build: (scenario, seed) => buildPow(scenario, seed),
   headline: powHeadline,
   timeline: powTimeline,
+  mutants: Object.fromEntries(
+    Object.entries(POW_MUTANTS).map(([name, m]) => [name, { description: m.description, invariant: m.invariant, build: (scenario: Scenario<PowConfig>, seed: number) => buildPow(scenario, seed, m.forkChoice) }]),
+  ),
 };

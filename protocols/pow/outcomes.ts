@@ -13,8 +13,9 @@ import { selfishRevenue } from '../../analysis/selfish.ts';
 import type { HeadlineOutcome, TimelineSpec } from '../../sim/protocol.ts';
 import type { Scenario } from '../../sim/scenario/schema.ts';
 import type { NodeId } from '../../sim/types.ts';
-import type { BlockEntry } from './chain.ts';
-import type { DoubleSpendOutcome, PowConfig } from './module.ts';
+import type { DoubleSpendOutcome } from '../nakamoto/double-spend.ts';
+import type { PowEntry } from './chain.ts';
+import type { PowConfig } from './module.ts';
 
 type Summary = Record<string, unknown>;
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
@@ -99,7 +100,7 @@ export function powTimeline(scenario: Scenario<PowConfig>): TimelineSpec {
     mark(node, obs) {
       switch (obs.kind) {
         case 'tip':
-          return node === attacker ? undefined : { series: 'honest chain height (blocks)', value: (obs.entry as BlockEntry).height };
+          return node === attacker ? undefined : { series: 'honest chain height (blocks)', value: (obs.entry as PowEntry).height };
         case 'block-rejected':
           return { series: 'invalid blocks rejected', value: ++rejected };
         case 'attack-published':

@@ -2,16 +2,16 @@
  * The double-spend attack of Bitcoin whitepaper §11 / seed 001 §4.2 on the FULL network
  * simulation, for the analysis (Fig. 7 reproduction): one call = one seeded trial.
  *
- * Success rule (see attacks/double-spend.ts): the payment P and the conflicting C are created at
- * `payAt`; the attacker mines C's secret chain from the block before P; the merchant (node 0)
- * accepts once P has z confirmations on its best chain (z = 0: at once); after acceptance the
- * attacker publishes as soon as its chain has strictly more work than the public chain; success
- * = the merchant's node adopts a chain holding C. Failure = the attacker gives up when the public
+ * Success rule (see protocols/nakamoto/double-spend.ts): the payment P and the conflicting C are
+ * created at `payAt`; the attacker mines C's secret chain from the block before P; the merchant
+ * (node 0) accepts once P has z confirmations on its best chain (z = 0: at once); after acceptance
+ * the attacker publishes as soon as its chain has strictly more work than the public chain;
+ * success = the merchant's node adopts a chain holding C. Failure = the attacker gives up when the public
  * chain leads by `giveUpDeficit` blocks, or the time limit passes (`timeout`).
  */
 import { buildSimulation } from '../../sim/runner.ts';
 import { buildScenarioSchema, type ScenarioInput } from '../../sim/scenario/schema.ts';
-import type { DoubleSpendOutcome } from './module.ts';
+import type { DoubleSpendOutcome } from '../nakamoto/double-spend.ts';
 import { powModule, powSchema } from './module.ts';
 
 export interface DoubleSpendOptions {

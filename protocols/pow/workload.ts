@@ -37,10 +37,9 @@ import type { NodeId } from '../../sim/types.ts';
 import { seededRandom, type RandomSource } from '../crypto/random.ts';
 import { fetchRecord, issueRecord, PatientWallet, RecordError, revokeRecord, shareRecord, storeRecord, type KeyPair, type WalletEntry } from '../records/flows.ts';
 import { RecordStore } from '../records/store.ts';
-import { ChainLedger, outpointKey, type BlockEntry } from './chain.ts';
-import type { PowNode } from './node.ts';
+import { ChainLedger, outpointKey, type PowEntry } from './chain.ts';
 import { makeTx, type Tx, type TxOutput } from './tx.ts';
-import type { PowMessage, PowWorld } from './world.ts';
+import type { PowMessage, PowNode, PowWorld } from './world.ts';
 
 export interface WorkloadOptions {
   /** Record issues (storage txs) per second of virtual time, whole network. */
@@ -107,7 +106,7 @@ interface PendingShare {
 /** The chain view the store reads: one honest node's best chain. */
 export interface StoreView {
   node: NodeId;
-  tip(): BlockEntry;
+  tip(): PowEntry;
 }
 
 export interface FetchCounts {
@@ -358,7 +357,7 @@ export class Workload {
    * The store's chain view has a new tip: every grantee whose share tx is now
    * `fetchConfirmations` deep fetches and decrypts its record (record-share latency).
    */
-  private pollShares(tip: BlockEntry, nowUs: number): void {
+  private pollShares(tip: PowEntry, nowUs: number): void {
     const d = this.options.fetchConfirmations;
     const keep: PendingShare[] = [];
     for (const p of this.pending) {

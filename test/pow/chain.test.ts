@@ -4,7 +4,9 @@ import { merkleProof, verifyMerkleProof } from '../../protocols/crypto/merkle.ts
 import { storageSigningMessage, type StoragePayload } from '../../protocols/records/payloads.ts';
 import { tamperBlock } from '../../protocols/pow/attacks/tampering.ts';
 import { assembleBlock, parseHeader } from '../../protocols/pow/block.ts';
-import { ChainLedger, LONGEST_HEIGHT, MOST_WORK, outpointKey, type BlockEntry } from '../../protocols/pow/chain.ts';
+import { MOST_WORK } from '../../protocols/nakamoto/fork-choice.ts';
+import { ChainLedger, outpointKey, type PowEntry } from '../../protocols/pow/chain.ts';
+import { LONGEST_HEIGHT } from '../../protocols/pow/mutants.ts';
 import { decodeCompact, encodeCompact, hashMeetsBits, targetForZeroBits } from '../../protocols/pow/target.ts';
 import { withSignatures } from '../../protocols/pow/tx.ts';
 import { createAccessPayload } from '../../protocols/records/payloads.ts';
@@ -57,7 +59,7 @@ describe('pow blocks and validation', () => {
   it('rejects a bad Merkle root (altered body) without poisoning the genuine block', () => {
     const world = testWorld([alice]);
     const good = blockOn(world, world.store.genesis, [storageTx(world, 0)]);
-    const entryLike = { block: good } as BlockEntry;
+    const entryLike = { block: good } as PowEntry;
     const forged = tamperBlock(entryLike, 1, 'body');
     expect(forged.hash).toBe(good.hash); // same header
     expect(world.store.accept(forged, 0)).toMatchObject({ ok: false, reason: 'bad-merkle-root' });
@@ -67,7 +69,7 @@ describe('pow blocks and validation', () => {
   it('rejects a re-mined block whose recorded tx was altered (bad signature)', () => {
     const world = testWorld([alice]);
     const good = blockOn(world, world.store.genesis, [storageTx(world, 0)]);
-    const forged = tamperBlock({ block: good } as BlockEntry, 1, 'rewrite');
+    const forged = tamperBlock({ block: good } as PowEntry, 1, 'rewrite');
     expect(world.store.accept(forged, 0)).toMatchObject({ ok: false, reason: 'bad-signature' });
     expect(world.store.accept(good, 0).ok).toBe(true);
   });
@@ -145,11 +147,11 @@ describe('pow fork choice', () => {
     const world = testWorld([alice], { retargetInterval: 2 });
     const g = world.store.genesis;
     // Honest branch: 3 blocks on schedule (600 s apart) keep the full target.
-    let honest: BlockEntry = g;
-    for (let i = 0; i < 3; i++) honest = mustAccept(world, blockOn(world, honest, [], { time: honest.time + 600 }));
+    let honest: PowEntry = g;
+    for (let i = 0; i < 3; i++) honest = mustAccept(world, blockOn(world, honest, [], { time: honest.block.header.time + 600 }));
     // Attacker branch: timestamps 10,000 s apart; every retarget eases the target 4× (clamped).
-    let low: BlockEntry = g;
-    for (let i = 0; i < 6; i++) low = mustAccept(world, blockOn(world, low, [], { time: low.time + 10_000, miner: 7 }));
+    let low: PowEntry = g;
+    for (let i = 0; i < 6; i++) low = mustAccept(world, blockOn(world, low, [], { time: low.block.header.time + 10_000, miner: 7 }));
     expect(low.height).toBeGreaterThan(honest.height);
     expect(low.cumWork).toBeLessThan(honest.cumWork);
     expect(MOST_WORK.prefer(low, honest)).toBe(false);

@@ -2,7 +2,9 @@
 import { publicKeyFromSecret, sign } from '../../protocols/crypto/ed25519.ts';
 import { seededRandom } from '../../protocols/crypto/random.ts';
 import { computeMerkleRoot, mineNonce, type Block } from '../../protocols/pow/block.ts';
-import { MOST_WORK, type BlockEntry, type ForkChoice } from '../../protocols/pow/chain.ts';
+import { MOST_WORK } from '../../protocols/nakamoto/fork-choice.ts';
+import { REQUEST_TIMEOUT_US } from '../../protocols/nakamoto/world.ts';
+import type { PowEntry } from '../../protocols/pow/chain.ts';
 import { makeTx, type Tx, type TxFields } from '../../protocols/pow/tx.ts';
 import { PowWorld, type PowOptions } from '../../protocols/pow/world.ts';
 
@@ -29,9 +31,10 @@ export function testWorld(owners: Key[], opts: Partial<PowOptions> = {}, coins =
     pooledDelayUs: 0,
     compactBlocks: false,
     fillerBytes: 0,
-    forkChoice: MOST_WORK as ForkChoice,
+    forkChoice: MOST_WORK,
     hashShare: new Float64Array(4).fill(0.25),
     stopAfterBlocks: 0,
+    requestTimeoutUs: REQUEST_TIMEOUT_US,
     ...opts,
   };
   const outs = owners.flatMap((o) => Array.from({ length: coins }, () => ({ value, owner: o.key })));
@@ -49,15 +52,15 @@ export function spend(owner: Key, fields: Omit<TxFields, 'kind'> & { kind?: TxFi
 }
 
 /** Mines a block on `parent` with `txs`, coinbase claiming `claim` (default: nothing). */
-export function blockOn(world: PowWorld, parent: BlockEntry, txs: Tx[], opts: { claim?: number; payTo?: Uint8Array; time?: number; miner?: number } = {}): Block {
+export function blockOn(world: PowWorld, parent: PowEntry, txs: Tx[], opts: { claim?: number; payTo?: Uint8Array; time?: number; miner?: number } = {}): Block {
   const height = parent.height + 1;
   const cb = makeTx({ kind: 'coinbase', coinbase: { height, miner: opts.miner ?? 0 }, outputs: opts.claim ? [{ value: opts.claim, owner: opts.payTo! }] : [] });
   const all = [cb, ...txs];
-  return mineNonce({ version: 1, prevHash: parent.hash, merkleRoot: computeMerkleRoot(all), time: opts.time ?? parent.time + 600, bits: world.store.expectedBits(parent) }, all);
+  return mineNonce({ version: 1, prevHash: parent.hash, merkleRoot: computeMerkleRoot(all), time: opts.time ?? parent.block.header.time + 600, bits: world.chain.expectedBits(parent) }, all);
 }
 
 /** Accepts a block that must be valid. */
-export function mustAccept(world: PowWorld, block: Block): BlockEntry {
+export function mustAccept(world: PowWorld, block: Block): PowEntry {
   const r = world.store.accept(block, 0);
   if (!r.ok) throw new Error(`expected a valid block, got ${r.reason}`);
   return r.entry;

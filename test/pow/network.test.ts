@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildSimulation } from '../../sim/runner.ts';
 import { buildScenarioSchema } from '../../sim/scenario/schema.ts';
-import type { BlockEntry } from '../../protocols/pow/chain.ts';
+import type { PowEntry } from '../../protocols/pow/chain.ts';
 import { powModule, powSchema, type PowRun } from '../../protocols/pow/module.ts';
 import { doubleSpendFullNetwork } from '../../protocols/pow/race.ts';
 import { blockOn, mustAccept } from './helpers.ts';
@@ -9,7 +9,7 @@ import { blockOn, mustAccept } from './helpers.ts';
 const schema = buildScenarioSchema({ pow: powSchema });
 
 /** Test scenario: `input` overrides the defaults below (loosely typed: the schema validates). */
-function run(input: { duration?: string; network?: unknown; protocol: Record<string, unknown> }, seed = 1, before?: (r: PowRun, sim: any) => void) {
+function run(input: { duration?: string; network?: unknown; protocol: Record<string, unknown> }, seed = 1, before?: (r: PowRun, sim: any) => void, mutant?: string) {
   const scenario = schema.parse({
     name: 'pow-test',
     seed,
@@ -18,7 +18,9 @@ function run(input: { duration?: string; network?: unknown; protocol: Record<str
     ...input,
     protocol: { name: 'pow', retargetInterval: 0, ...input.protocol },
   });
-  const { sim, run } = buildSimulation(scenario, { pow: powModule }, seed);
+  // A mutant is reached only through the module's declaration, as `medsim check --mutant` does.
+  const module = mutant ? { ...powModule, build: powModule.mutants![mutant]!.build } : powModule;
+  const { sim, run } = buildSimulation(scenario, { pow: module }, seed);
   before?.(run as PowRun, sim);
   const result = sim.run();
   return { result, run: run as PowRun, summary: run.summarize!(sim, result) as any, sim };
@@ -61,7 +63,7 @@ describe('pow full network', () => {
       const rejected = mode === 'rewrite' ? summary.tampering.rejectedBadSignature : summary.tampering.rejectedBadMerkleRoot;
       expect(rejected).toBeGreaterThan(0);
       for (const id of r.honest) {
-        for (let e: BlockEntry = r.nodes[id].tip; e.parent; e = e.parent) expect(r.world.minedBy.get(e.hash)).not.toBe(r.nodes.length - 1);
+        for (let e: PowEntry = r.nodes[id].tip; e.parent; e = e.parent) expect(r.world.minedBy.get(e.hash)).not.toBe(r.nodes.length - 1);
       }
     }
   });
@@ -73,22 +75,22 @@ describe('pow checkers fire on real violations', () => {
     sim.at(2 * 3600e6, 'test/low-work-branch', () => {
       const store = r.world.store;
       const honestTip = r.nodes[0].tip;
-      let e: BlockEntry = store.genesis;
+      let e: PowEntry = store.genesis;
       const blocks = [];
       while (e.height <= honestTip.height + 2) {
-        const b = blockOn(r.world, e, [], { time: e.time + 10_000, miner: 99 });
+        const b = blockOn(r.world, e, [], { time: e.block.header.time + 10_000, miner: 99 });
         e = mustAccept(r.world, b);
         blocks.push(b);
       }
       for (const b of blocks) r.nodes[0].receiveBlock(sim.context(0), 1, b);
     });
   };
-  const protocol = (forkChoice: string) => ({ forkChoice, retargetInterval: 2, workload: { transferRate: 0.05 }, checks: { confirmedDepth: 2 } });
+  const protocol = { retargetInterval: 2, workload: { transferRate: 0.05 }, checks: { confirmedDepth: 2 } };
 
   it('confirmed-not-reversed catches the height-based fork-choice mutant', () => {
-    const mutant = run({ protocol: protocol('height') }, 4, feedLowWorkBranch);
+    const mutant = run({ protocol }, 4, feedLowWorkBranch, 'pow-height');
     expect(mutant.result.violation?.invariant).toBe('confirmed-not-reversed');
-    const correct = run({ protocol: protocol('most-work') }, 4, feedLowWorkBranch);
+    const correct = run({ protocol }, 4, feedLowWorkBranch);
     expect(correct.result.violation).toBeUndefined();
   });
 

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { applyFaultDraws } from '../../analysis/check/draws.ts';
 import { buildSimulation } from '../../sim/runner.ts';
 import { buildScenarioSchema } from '../../sim/scenario/schema.ts';
-import { forkPoint } from '../../protocols/pow/chain.ts';
+import { forkPoint } from '../../protocols/nakamoto/tree.ts';
 import { bestHonestTip } from '../../protocols/pow/metrics.ts';
 import { powModule, powSchema, type PowRun } from '../../protocols/pow/module.ts';
 

@@ -9,7 +9,7 @@ import { buildSimulation } from '../../sim/runner.ts';
 import { buildScenarioSchema } from '../../sim/scenario/schema.ts';
 import { WRAPPED_KEY_BYTES } from '../../protocols/crypto/hybrid.ts';
 import { nobleVerify } from '../../protocols/crypto/ed25519.ts';
-import type { BlockEntry } from '../../protocols/pow/chain.ts';
+import type { PowEntry } from '../../protocols/pow/chain.ts';
 import { powModule, powSchema, type PowRun } from '../../protocols/pow/module.ts';
 import { accessSigningMessage, verifyAccessPayload, verifyStoragePayload } from '../../protocols/records/payloads.ts';
 import { fetchRecord } from '../../protocols/records/flows.ts';
@@ -62,7 +62,7 @@ describe('pow workload: real record flows', () => {
     let grants = 0;
     let revocations = 0;
     let storages = 0;
-    for (let e: BlockEntry = r.nodes[0].tip; e.parent; e = e.parent) {
+    for (let e: PowEntry = r.nodes[0].tip; e.parent; e = e.parent) {
       for (const tx of e.block.txs) {
         if (tx.kind === 'access') {
           const p = tx.access!;

@@ -17,18 +17,20 @@
  * honest block is already spreading when the pool hears of it, the effective γ is ≤ the nominal
  * one; summaries report revenue share versus q.
  */
-import type { NodeContext, NodeId } from '../../../sim/types.ts';
-import { forkPoint, type BlockEntry } from '../chain.ts';
-import { PowNode } from '../node.ts';
-import { MSG_HEADER_BYTES, type PowMessage, type PowWorld } from '../world.ts';
+import type { NodeId } from '../../../sim/types.ts';
+import { blockMessage } from '../../nakamoto/messages.ts';
+import { NakamotoNode } from '../../nakamoto/node.ts';
+import { forkPoint } from '../../nakamoto/tree.ts';
+import type { Block } from '../block.ts';
+import type { ChainState, PowContext, PowEntry } from '../chain.ts';
+import type { Tx } from '../tx.ts';
+import type { PowWorld } from '../world.ts';
 
-type Ctx = NodeContext<PowMessage>;
-
-export class SelfishMiner extends PowNode {
+export class SelfishMiner extends NakamotoNode<Block, Tx, ChainState> {
   /** Tip of the pool's private branch (may equal the public tip). */
-  privateTip: BlockEntry;
+  privateTip: PowEntry;
   /** Longest public chain the pool knows (honest blocks and the pool's published ones). */
-  publicTip: BlockEntry;
+  publicTip: PowEntry;
   private privateBranchLen = 0;
   /** Private blocks already revealed. */
   private readonly published = new Set<string>();
@@ -47,13 +49,13 @@ export class SelfishMiner extends PowNode {
     this.publicTip = this.tip;
   }
 
-  override onStart(ctx: Ctx): void {
+  override onStart(ctx: PowContext): void {
     const k = Math.round(this.gamma * this.honest.length);
     this.sybil = ctx.rng('selfish/gamma').sample(this.honest.length, k).map((i) => this.honest[i]);
     super.onStart(ctx);
   }
 
-  protected override scheduleMining(ctx: Ctx): void {
+  protected override scheduleMining(ctx: PowContext): void {
     const saved = this.tip;
     this.tip = this.privateTip;
     super.scheduleMining(ctx);
@@ -65,7 +67,7 @@ export class SelfishMiner extends PowNode {
     return this.privateTip.height - f.height - (this.publicTip.height - f.height);
   }
 
-  protected override mineBlock(ctx: Ctx): void {
+  protected override mineBlock(ctx: PowContext): void {
     const deltaPrev = this.lead();
     const block = this.buildBlock(ctx, this.privateTip, this.candidates(ctx, this.privateTip));
     this.mined++;
@@ -84,7 +86,7 @@ export class SelfishMiner extends PowNode {
   }
 
   /** Honest blocks arrive through the normal relay; the pool reacts per Algorithm 1. */
-  protected override setTip(ctx: Ctx, next: BlockEntry): void {
+  protected override setTip(ctx: PowContext, next: PowEntry): void {
     this.tip = next; // the pool's view of the public chain (no reorg observations: not honest)
     if (next.cumWork <= this.publicTip.cumWork) return;
     const deltaPrev = this.lead();
@@ -100,24 +102,24 @@ export class SelfishMiner extends PowNode {
     } else {
       // Publish the first unpublished private block.
       const f = forkPoint(this.privateTip, next);
-      let first: BlockEntry | undefined;
-      for (let x: BlockEntry = this.privateTip; x !== f; x = x.parent!) if (!this.published.has(x.hash)) first = x;
+      let first: PowEntry | undefined;
+      for (let x: PowEntry = this.privateTip; x !== f; x = x.parent!) if (!this.published.has(x.hash)) first = x;
       if (first) this.publishUpTo(ctx, first);
     }
     this.scheduleMining(ctx);
   }
 
   /** Reveals private blocks up to `last` (oldest first). A tie match also pushes to the γ nodes. */
-  private publishUpTo(ctx: Ctx, last: BlockEntry, match = false): void {
-    const chain: BlockEntry[] = [];
-    for (let x: BlockEntry | null = last; x && !this.published.has(x.hash) && x.have[this.id]; x = x.parent) {
+  private publishUpTo(ctx: PowContext, last: PowEntry, match = false): void {
+    const chain: PowEntry[] = [];
+    for (let x: PowEntry | null = last; x && !this.published.has(x.hash) && x.have[this.id]; x = x.parent) {
       if (this.world.minedBy.get(x.hash) !== this.id) break;
       chain.push(x);
     }
     for (let i = chain.length - 1; i >= 0; i--) {
       const e = chain[i];
       this.published.add(e.hash);
-      if (match) for (const s of this.sybil) ctx.send(s, { type: 'block', size: MSG_HEADER_BYTES + e.block.size, digest: e.hash, block: e.block });
+      if (match) for (const s of this.sybil) ctx.send(s, blockMessage(e.block, e.hash));
       this.announce(ctx, e, -1);
     }
     if (last.cumWork > this.publicTip.cumWork) this.publicTip = last;

@@ -9,14 +9,12 @@
  *     Merkle root does not match (`bad-merkle-root`), and the genuine block stays valid.
  * It pushes the forged block to all its peers. A separate node class; it has no honest hash power.
  */
-import type { NodeContext } from '../../../sim/types.ts';
+import { blockMessage } from '../../nakamoto/messages.ts';
+import { NakamotoNode } from '../../nakamoto/node.ts';
 import { assembleBlock, computeMerkleRoot, mineNonce, type Block } from '../block.ts';
-import type { BlockEntry } from '../chain.ts';
-import { PowNode } from '../node.ts';
+import type { ChainState, PowContext, PowEntry } from '../chain.ts';
 import { makeTx, type Tx } from '../tx.ts';
-import { MSG_HEADER_BYTES, type PowMessage, type PowWorld } from '../world.ts';
-
-type Ctx = NodeContext<PowMessage>;
+import type { PowWorld } from '../world.ts';
 
 export type TamperMode = 'rewrite' | 'body';
 
@@ -32,7 +30,7 @@ export function alterStorageTx(tx: Tx): Tx {
 }
 
 /** Builds a forged copy of `entry`'s block with `tx` altered (see the modes above). */
-export function tamperBlock(entry: BlockEntry, txIndex: number, mode: TamperMode): Block {
+export function tamperBlock(entry: PowEntry, txIndex: number, mode: TamperMode): Block {
   const txs = [...entry.block.txs];
   txs[txIndex] = alterStorageTx(txs[txIndex]);
   const h = entry.block.header;
@@ -40,7 +38,7 @@ export function tamperBlock(entry: BlockEntry, txIndex: number, mode: TamperMode
   return mineNonce({ version: h.version, prevHash: h.prevHash, merkleRoot: computeMerkleRoot(txs), time: h.time, bits: h.bits }, txs);
 }
 
-export class TamperingMiner extends PowNode {
+export class TamperingMiner extends NakamotoNode<Block, Tx, ChainState> {
   forged = 0;
   constructor(
     id: number,
@@ -50,14 +48,15 @@ export class TamperingMiner extends PowNode {
     super(id, world);
   }
 
-  protected override mineBlock(ctx: Ctx): void {
-    for (let e: BlockEntry | null = this.tip; e && e.parent; e = e.parent) {
+  protected override mineBlock(ctx: PowContext): void {
+    for (let e: PowEntry | null = this.tip; e && e.parent; e = e.parent) {
       const i = e.block.txs.findIndex((t) => t.kind === 'storage');
       if (i < 0) continue;
       const forged = tamperBlock(e, i, this.mode);
       this.forged++;
       ctx.metrics.counter('pow.tamper.forged').inc();
-      for (const p of ctx.peers) ctx.send(p, { type: 'block', size: MSG_HEADER_BYTES + forged.size, digest: `forged-${this.forged}`, block: forged });
+      const msg = blockMessage<Block, Tx>(forged, `forged-${this.forged}`);
+      for (const p of ctx.peers) ctx.send(p, msg);
       break;
     }
     this.scheduleMining(ctx);

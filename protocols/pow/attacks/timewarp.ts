@@ -30,8 +30,8 @@
  *   A round is abandoned (and restarted with `repeat`) after `maxBlocks` private blocks.
  *
  * Honest nodes with the most-work rule (Nakamoto) ignore the branch: it has less work. Nodes
- * running the `forkChoice: height` mutant switch to it, and every tx of the public chain above
- * the fork — some with ≥ `publishDepth` confirmations — is reversed, so the
+ * running the `pow-height` mutant (protocols/pow/mutants.ts) switch to it, and every tx of the
+ * public chain above the fork — some with ≥ `publishDepth` confirmations — is reversed, so the
  * `confirmed-not-reversed` checker fires. Work is expected hashes, so the attacker's branch
  * gains work at most at rate q whatever its timestamps; with q < ½ the public chain pulls ahead
  * in work while the eased branch races ahead in height. The publication condition makes "never
@@ -41,12 +41,13 @@
  * A separate node class (never flags in honest code): it relays like an honest node, so it sees
  * the public chain, but it never mines on it.
  */
-import type { NodeContext, NodeId } from '../../../sim/types.ts';
-import { forkPoint, type BlockEntry } from '../chain.ts';
-import { PrivateChainMiner } from './private-chain.ts';
-import type { PowMessage, PowWorld } from '../world.ts';
-
-type Ctx = NodeContext<PowMessage>;
+import type { NodeId } from '../../../sim/types.ts';
+import { PrivateChainMiner } from '../../nakamoto/private-chain.ts';
+import { forkPoint } from '../../nakamoto/tree.ts';
+import type { Block } from '../block.ts';
+import type { ChainState, PowContext, PowEntry } from '../chain.ts';
+import type { Tx } from '../tx.ts';
+import type { PowWorld } from '../world.ts';
 
 export interface TimewarpOptions {
   /** Virtual time the first round starts, µs. */
@@ -69,7 +70,7 @@ export type TimewarpPhase = 'waiting' | 'mining' | 'done';
 
 const START_TAG = { type: 'timewarp-start' } as const;
 
-export class TimewarpAttacker extends PrivateChainMiner {
+export class TimewarpAttacker extends PrivateChainMiner<Block, Tx, ChainState> {
   phase: TimewarpPhase = 'waiting';
   /** Rounds started, branches published, rounds abandoned. */
   rounds = 0;
@@ -95,12 +96,12 @@ export class TimewarpAttacker extends PrivateChainMiner {
     return this.phase === 'mining' ? this.world.options.hashShare[this.id] : 0;
   }
 
-  override onStart(ctx: Ctx): void {
+  override onStart(ctx: PowContext): void {
     super.onStart(ctx);
     ctx.setTimer(this.attack.startAtUs, START_TAG);
   }
 
-  override onRecover(ctx: Ctx): void {
+  override onRecover(ctx: PowContext): void {
     // A crash loses the private branch (it was volatile) and the pending start timer (the kernel
     // cancels timers); the attack resumes with a new round, or waits for `startAt` again.
     this.privateTip = undefined;
@@ -113,12 +114,12 @@ export class TimewarpAttacker extends PrivateChainMiner {
     }
   }
 
-  override onTimer(ctx: Ctx, tag: unknown): void {
+  override onTimer(ctx: PowContext, tag: unknown): void {
     if (tag === START_TAG) this.startRound(ctx);
     else super.onTimer(ctx, tag);
   }
 
-  private startRound(ctx: Ctx): void {
+  private startRound(ctx: PowContext): void {
     this.forkBase = this.tip;
     this.privateTip = this.tip;
     this.roundBlocks = 0;
@@ -128,13 +129,13 @@ export class TimewarpAttacker extends PrivateChainMiner {
     this.scheduleMining(ctx);
   }
 
-  protected override blockTime(ctx: Ctx, parent: BlockEntry): number {
+  protected override blockTime(ctx: PowContext, parent: PowEntry): number {
     if (!this.building) return super.blockTime(ctx, parent);
     const step = Math.ceil((this.attack.timeStretch * this.world.options.blockIntervalUs) / 1_000_000);
-    return parent.time + Math.max(1, step);
+    return parent.block.header.time + Math.max(1, step);
   }
 
-  protected override mineBlock(ctx: Ctx): void {
+  protected override mineBlock(ctx: PowContext): void {
     if (this.phase !== 'mining' || !this.privateTip) return;
     this.building = true;
     let block;
@@ -152,7 +153,7 @@ export class TimewarpAttacker extends PrivateChainMiner {
   }
 
   /** Publish when the branch is higher but lighter and the public txs are deep enough. */
-  protected consider(ctx: Ctx): void {
+  protected consider(ctx: PowContext): void {
     if (this.phase !== 'mining' || !this.privateTip) return;
     const pub = this.tip;
     const priv = this.privateTip;
@@ -172,7 +173,7 @@ export class TimewarpAttacker extends PrivateChainMiner {
     }
   }
 
-  private publish(ctx: Ctx, priv: BlockEntry, fork: BlockEntry, pub: BlockEntry): void {
+  private publish(ctx: PowContext, priv: PowEntry, fork: PowEntry, pub: PowEntry): void {
     this.publications++;
     this.published.push({ privateHeight: priv.height, publicHeight: pub.height, privateWork: priv.cumWork - fork.cumWork, publicWork: pub.cumWork - fork.cumWork, forkHeight: fork.height });
     ctx.metrics.counter('pow.timewarp.published').inc();
@@ -180,7 +181,7 @@ export class TimewarpAttacker extends PrivateChainMiner {
     this.announceBranch(ctx, priv, fork);
   }
 
-  private endRound(ctx: Ctx): void {
+  private endRound(ctx: PowContext): void {
     this.stopMining(ctx);
     this.privateTip = undefined;
     this.forkBase = undefined;

@@ -1,16 +1,21 @@
 /**
- * The honest HealthChain node (seed 000 Algorithm 1, "Mining"): keeps a mempool, validates and
- * relays transactions and blocks, mines on its best tip, and switches to a received chain with
- * more cumulative work (Bitcoin whitepaper §§5–6).
+ * The honest Nakamoto-consensus node, for any chain that implements `Chain` (chain.ts): keeps a
+ * mempool, validates and relays transactions and blocks, mines on its best tip, and switches to
+ * a received chain the fork-choice rule prefers (Bitcoin whitepaper §§5–6; seed 000 Alg. 1).
  *
  * Relay (Bitcoin P2P protocol): a node announces a new block with `inv`; a peer that lacks it
  * asks with `getdata` and receives the `block` (its real byte size crosses the bandwidth
  * model). With `compactBlocks`, BIP 152 high-bandwidth mode: each node asks up to 3 peers
  * (`sendcmpct(1)`) to push `cmpctblock` (header + 6-byte short ids + prefilled coinbase) right
- * away; the receiver rebuilds the block from its mempool and fetches missing txs with
- * `getblocktxn`/`blocktxn` (one more round trip). Other peers still get `inv`.
+ * away; the receiver rebuilds the block from its mempool (`CompactReconstruction`) and fetches
+ * missing txs with `getblocktxn`/`blocktxn` (one more round trip). Other peers still get `inv`.
  *
- * Transactions: in `full` relay each tx is gossiped with inv/gettx/tx and every node keeps its
+ * Orphans: a block whose parent the node does not hold is kept (at most 16 per missing parent)
+ * and the parent is requested from the same peer; once the parent is adopted the orphans are
+ * processed in arrival order. A partitioned or lagging node thus fetches a whole branch, one
+ * getdata per block, as soon as it hears of its tip.
+ *
+ * Transactions: in `full` relay each tx is gossiped with txinv/gettx/tx and every node keeps its
  * own mempool; in `pooled` relay (BlockSim's modelled propagation, for thousands of nodes) a tx
  * reaches every mempool `pooledDelayUs` after submission and only blocks are gossiped.
  *
@@ -19,67 +24,96 @@
  * for blocks in the shared tree it is stored densely in the `BlockEntry` (`heard`, `asked`,
  * `askedAt`, indexed by node id) instead of in per-node maps: one lookup per message, and the
  * slots of all nodes for a hot block sit together in memory. A request older than
- * `REQUEST_TIMEOUT_US` may be re-sent to another peer that announces the block (or to the peer
+ * `requestTimeoutUs` may be re-sent to another peer that announces the block (or to the peer
  * that sent a child), so a getdata lost to a partition, loss or a crashed peer does not stall the
  * node forever (Bitcoin Core re-requests stalled blocks from other peers too).
  *
  * Mining in virtual time: a miner with hash share s finds the next block after an exponential
- * time with mean `blockInterval · work(target)/work(initial target) / s` (memoryless, so it
- * simply restarts whenever the tip changes), then builds the block (fee-rate order, Alg. 1
- * drops invalid txs), searches a real nonce and announces it.
+ * time with mean `blockInterval · work(difficulty)/work(genesis) / s`. Discovery is memoryless,
+ * so a pending discovery time stays valid when the tip changes (the block found then extends
+ * whatever tip the miner has); the timer is redrawn only when the difficulty of the next block
+ * changes. When it fires, the node assembles a block (`Chain.assemble`: fee-rate order, invalid
+ * txs dropped, a real nonce search) and announces it.
+ *
+ * Extension points for adversaries (separate subclasses, never flags here): `share`,
+ * `scheduleMining`, `mineBlock`, `setTip`, `blockTime`, `buildBlock`, `announce`, `onStart`.
  */
 import type { NodeContext, NodeId, ProtocolNode, TimerHandle } from '../../sim/types.ts';
-import { computeMerkleRoot as computeRoot, mineNonce, type Block } from './block.ts';
-import { applyTx, forkPoint, TxRejected, type BlockEntry } from './chain.ts';
-import { seededRandom } from '../crypto/random.ts';
-import { publicKeyFromSecret, sign as edSign } from '../crypto/ed25519.ts';
-import { makeTx, type Tx } from './tx.ts';
-import { INV_BYTES, MSG_HEADER_BYTES, type PowMessage, type PowWorld } from './world.ts';
+import type { ChainBlock, ChainTx } from './chain.ts';
+import { INV_BYTES, MSG_HEADER_BYTES, relayMessages, type RelayMessage } from './messages.ts';
+import { forkPoint, type BlockEntry } from './tree.ts';
+import { FROM_MEMPOOL, type CompactReconstruction, type NakamotoWorld } from './world.ts';
 
-type Ctx = NodeContext<PowMessage>;
+export type RelayContext<B, T> = NodeContext<RelayMessage<B, T>>;
 
-/** Coinbase size estimate reserved in templates, bytes. */
-const COINBASE_RESERVE = 128;
-/** BIP 152 short transaction id length, bytes. */
-const SHORT_ID_BYTES = 6;
 /** BIP 152: a node selects at most 3 high-bandwidth peers. */
 const HB_PEERS = 3;
-/** A block request may be re-sent to another peer after this long without the block, µs. */
-export const REQUEST_TIMEOUT_US = 60_000_000;
 /** Peer indices tracked in `BlockEntry.heard` bitmasks; later peers use the node-local map. */
 const HEARD_BITS = 32;
+/** Orphans kept per missing parent (more are dropped; their sender will announce them again). */
+const MAX_ORPHANS_PER_PARENT = 16;
 
-export class PowNode implements ProtocolNode<PowMessage> {
-  tip: BlockEntry;
+/** Metric names of one protocol (`<name>.block.rejected.<reason>`, …). */
+interface MetricNames {
+  rerequested: string;
+  roundtrips: string;
+  reorgs: string;
+  mined: string;
+  blockRejected: string;
+  txRejected: string;
+}
+const metricNameCache = new Map<string, MetricNames>();
+function metricNames(protocol: string): MetricNames {
+  let m = metricNameCache.get(protocol);
+  if (m === undefined) {
+    m = {
+      rerequested: `${protocol}.block.rerequested`,
+      roundtrips: `${protocol}.cmpct.roundtrips`,
+      reorgs: `${protocol}.reorgs`,
+      mined: `${protocol}.blocks.mined`,
+      blockRejected: `${protocol}.block.rejected.`,
+      txRejected: `${protocol}.tx.rejected.`,
+    };
+    metricNameCache.set(protocol, m);
+  }
+  return m;
+}
+
+export class NakamotoNode<B extends ChainBlock<T>, T extends ChainTx, S> implements ProtocolNode<RelayMessage<B, T>> {
+  tip: BlockEntry<B, S>;
   /** Blocks asked for and not yet received, for hashes NOT in the shared tree (else `BlockEntry.asked`). */
   protected readonly requested = new Map<string, { peer: NodeId; atUs: number }>();
   /** Blocks whose parent this node lacks, by parent hash. */
-  protected readonly orphans = new Map<string, { block: Block; from: NodeId }[]>();
+  protected readonly orphans = new Map<string, { block: B; from: NodeId }[]>();
   /** Full relay: this node's mempool (txid → tx). */
-  readonly mempool = new Map<string, Tx>();
+  readonly mempool = new Map<string, T>();
   /** Peers that asked this node for high-bandwidth compact blocks (BIP 152 sendcmpct(1)). */
   protected readonly hbPeers = new Set<NodeId>();
   /** Peers that announced a block this node does not hold yet (hash → peers), when not in `BlockEntry.heard`. */
   protected readonly announcedBy = new Map<string, NodeId[]>();
   protected mineTimer: TimerHandle | undefined;
-  /** Compact target the pending mining timer was drawn for. */
-  private mineBits = -1;
-  private minerKey: Uint8Array | undefined;
+  /** Difficulty the pending mining timer was drawn for. */
+  private mineDifficulty = -1;
+  private readonly metricNames: MetricNames;
+  private readonly reconstruction: CompactReconstruction;
   /** Blocks this node mined. */
   mined = 0;
 
   constructor(
     readonly id: NodeId,
-    readonly world: PowWorld,
+    readonly world: NakamotoWorld<B, T, S>,
   ) {
     this.tip = world.store.genesis;
+    this.metricNames = metricNames(world.chain.name);
+    this.reconstruction = world.options.compactReconstruction ?? FROM_MEMPOOL;
   }
 
+  /** This node's hash share (fraction of the network's hash power it mines with now). */
   get share(): number {
     return this.world.options.hashShare[this.id];
   }
 
-  onStart(ctx: Ctx): void {
+  onStart(ctx: RelayContext<B, T>): void {
     if (this.world.options.compactBlocks) {
       const peers = ctx.rng('cmpct').shuffle([...ctx.peers]).slice(0, HB_PEERS);
       for (const p of peers) ctx.send(p, { type: 'sendcmpct', size: MSG_HEADER_BYTES + 9, digest: this.id });
@@ -99,18 +133,18 @@ export class PowNode implements ProtocolNode<PowMessage> {
     this.mineTimer = undefined;
   }
 
-  onRecover(ctx: Ctx): void {
+  onRecover(ctx: RelayContext<B, T>): void {
     this.scheduleMining(ctx);
   }
 
-  onTimer(ctx: Ctx, tag: unknown): void {
+  onTimer(ctx: RelayContext<B, T>, tag: unknown): void {
     if ((tag as { type?: string }).type === 'mine') {
       this.mineTimer = undefined;
       this.mineBlock(ctx);
     }
   }
 
-  onMessage(ctx: Ctx, from: NodeId, msg: PowMessage): void {
+  onMessage(ctx: RelayContext<B, T>, from: NodeId, msg: RelayMessage<B, T>): void {
     switch (msg.type) {
       case 'inv': {
         const e = this.world.store.get(msg.hash);
@@ -123,7 +157,7 @@ export class PowNode implements ProtocolNode<PowMessage> {
       }
       case 'getdata': {
         const e = this.world.store.get(msg.hash);
-        if (e && e.have[this.id]) ctx.send(from, relayMessages(e).block);
+        if (e && e.have[this.id]) ctx.send(from, relayMessages(e, this.world.chain).block);
         break;
       }
       case 'block':
@@ -142,7 +176,7 @@ export class PowNode implements ProtocolNode<PowMessage> {
         break;
       }
       case 'txinv':
-        if (!this.mempool.has(msg.txid) && !this.tip.state.txIndex.has(msg.txid)) ctx.send(from, { type: 'gettx', size: INV_BYTES, digest: msg.txid, txid: msg.txid });
+        if (!this.mempool.has(msg.txid) && this.world.chain.txHeight(this.tip.state, msg.txid) === undefined) ctx.send(from, { type: 'gettx', size: INV_BYTES, digest: msg.txid, txid: msg.txid });
         break;
       case 'gettx': {
         const tx = this.mempool.get(msg.txid);
@@ -162,7 +196,7 @@ export class PowNode implements ProtocolNode<PowMessage> {
   }
 
   /** Records that peer `from` announced block `hash` (`e`: its tree entry, if any) to this node. */
-  protected noteAnnouncer(ctx: Ctx, hash: string, e: BlockEntry | undefined, from: NodeId): void {
+  protected noteAnnouncer(ctx: RelayContext<B, T>, hash: string, e: BlockEntry<B, S> | undefined, from: NodeId): void {
     if (e !== undefined) {
       const i = ctx.peers.indexOf(from);
       if (i >= 0 && i < HEARD_BITS) {
@@ -178,29 +212,30 @@ export class PowNode implements ProtocolNode<PowMessage> {
 
   /**
    * Asks `peer` for block `hash` (`e`: its tree entry, if any) unless a request younger than
-   * `REQUEST_TIMEOUT_US` is outstanding.
+   * `requestTimeoutUs` is outstanding.
    */
-  protected request(ctx: Ctx, hash: string, e: BlockEntry | undefined, peer: NodeId): void {
+  protected request(ctx: RelayContext<B, T>, hash: string, e: BlockEntry<B, S> | undefined, peer: NodeId): void {
     if (!this.markRequested(ctx, hash, e, peer)) return;
-    ctx.send(peer, e !== undefined ? relayMessages(e).getdata : { type: 'getdata', size: INV_BYTES, digest: hash, hash });
+    ctx.send(peer, e !== undefined ? relayMessages(e, this.world.chain).getdata : { type: 'getdata', size: INV_BYTES, digest: hash, hash });
   }
 
   /** Records a request for `hash` from `peer`; false if a recent one is outstanding. */
-  protected markRequested(ctx: Ctx, hash: string, e: BlockEntry | undefined, peer: NodeId): boolean {
+  protected markRequested(ctx: RelayContext<B, T>, hash: string, e: BlockEntry<B, S> | undefined, peer: NodeId): boolean {
     const now = ctx.now();
+    const timeout = this.world.options.requestTimeoutUs;
     if (e !== undefined) {
       const n = this.world.nodeCount;
       const asked = (e.asked ??= new Int32Array(n));
       const at = (e.askedAt ??= new Float64Array(n));
-      if (asked[this.id] !== 0 && now - at[this.id] < REQUEST_TIMEOUT_US) return false;
-      if (asked[this.id] !== 0) ctx.metrics.counter('pow.block.rerequested').inc();
+      if (asked[this.id] !== 0 && now - at[this.id] < timeout) return false;
+      if (asked[this.id] !== 0) ctx.metrics.counter(this.metricNames.rerequested).inc();
       asked[this.id] = peer + 1;
       at[this.id] = now;
       return true;
     }
     const r = this.requested.get(hash);
-    if (r !== undefined && now - r.atUs < REQUEST_TIMEOUT_US) return false;
-    if (r !== undefined) ctx.metrics.counter('pow.block.rerequested').inc();
+    if (r !== undefined && now - r.atUs < timeout) return false;
+    if (r !== undefined) ctx.metrics.counter(this.metricNames.rerequested).inc();
     this.requested.set(hash, { peer, atUs: now });
     return true;
   }
@@ -208,75 +243,76 @@ export class PowNode implements ProtocolNode<PowMessage> {
   // ---- transactions ------------------------------------------------------------------------
 
   /** A tx submitted by a local client (workload): validate, keep, relay. */
-  submitTx(ctx: Ctx, tx: Tx): boolean {
+  submitTx(ctx: RelayContext<B, T>, tx: T): boolean {
     return this.acceptTx(ctx, tx, -1);
   }
 
-  /** Mempool admission: the tx must be valid on top of the current tip (Alg. 1 checks). */
-  protected acceptTx(ctx: Ctx, tx: Tx, from: NodeId): boolean {
+  /** Mempool admission: the tx must be valid on top of the current tip (`Chain.checkTx`). */
+  protected acceptTx(ctx: RelayContext<B, T>, tx: T, from: NodeId): boolean {
     if (this.mempool.has(tx.txid)) return false;
-    try {
-      applyTx(this.tip.state.derive(), tx, { height: this.tip.height + 1, timeUs: ctx.now() }, this.world.store.sigs, this.world.store.params);
-    } catch (e) {
-      if (e instanceof TxRejected) {
-        ctx.metrics.counter(`pow.tx.rejected.${e.reason}`).inc();
-        return false;
-      }
-      throw e;
+    const reason = this.world.chain.checkTx(this.tip, tx, ctx.now());
+    const cpu = this.world.options.cpu;
+    if (cpu !== undefined) ctx.charge(cpu.txUs(tx));
+    if (reason !== null) {
+      ctx.metrics.counter(this.metricNames.txRejected + reason).inc();
+      return false;
     }
     this.mempool.set(tx.txid, tx);
     ctx.broadcast({ type: 'txinv', size: INV_BYTES, digest: tx.txid, txid: tx.txid }, from);
     return true;
   }
 
+  /** True if this node can rebuild `tx` from what it holds now (its mempool, or the pooled-relay pool). */
+  protected holdsTx(nowUs: number, tx: T): boolean {
+    if (this.world.options.txRelay === 'pooled') return (this.world.pool.get(tx.txid)?.availableUs ?? Infinity) <= nowUs;
+    return this.mempool.has(tx.txid);
+  }
+
   // ---- blocks ------------------------------------------------------------------------------
 
-  protected receiveCompact(ctx: Ctx, from: NodeId, block: Block): void {
+  protected receiveCompact(ctx: RelayContext<B, T>, from: NodeId, block: B): void {
     const hash = block.hash;
     if (this.holds(hash)) return;
     // Rebuild from the mempool: count the txs (beyond the prefilled coinbase) this node lacks.
-    let missing = 0;
-    let missingBytes = 0;
-    const pooled = this.world.options.txRelay === 'pooled';
     const now = ctx.now();
-    for (let i = 1; i < block.txs.length; i++) {
-      const tx = block.txs[i];
-      const have = pooled ? (this.world.pool.get(tx.txid)?.availableUs ?? Infinity) <= now : this.mempool.has(tx.txid);
-      if (!have) {
-        missing++;
-        missingBytes += tx.size;
-      }
-    }
-    if (missing === 0) this.receiveBlock(ctx, from, block);
+    const missing = this.reconstruction.missing(ctx, block, this.world.chain.coinbaseTxs, (tx: T) => this.holdsTx(now, tx));
+    if (missing.count === 0) this.receiveBlock(ctx, from, block);
     else {
-      ctx.metrics.counter('pow.cmpct.roundtrips').inc();
+      ctx.metrics.counter(this.metricNames.roundtrips).inc();
       // The block is on its way: do not also getdata it from peers that announce it meanwhile.
       this.markRequested(ctx, hash, this.world.store.get(hash), from);
-      ctx.send(from, { type: 'getblocktxn', size: MSG_HEADER_BYTES + 32 + 3 * missing, digest: hash, hash, missing, missingBytes });
+      ctx.send(from, { type: 'getblocktxn', size: MSG_HEADER_BYTES + 32 + 3 * missing.count, digest: hash, hash, missing: missing.count, missingBytes: missing.bytes });
     }
   }
 
-  /** Validates a received (or self-mined) block and adopts it (Alg. 1 / whitepaper §5 step 5–6). */
-  receiveBlock(ctx: Ctx, from: NodeId, block: Block): void {
+  /** Validates a received (or self-mined) block and adopts it (Alg. 1 / whitepaper §5 steps 5–6). */
+  receiveBlock(ctx: RelayContext<B, T>, from: NodeId, block: B): void {
     const store = this.world.store;
     const body = store.checkBody(block);
-    if (body.reason) return this.reject(ctx, body.reason);
+    if (body.reason) {
+      this.chargeValidation(ctx, block);
+      return this.reject(ctx, body.reason);
+    }
     if (this.holds(body.hash)) return;
-    const prev = body.prevHash;
+    const prev = body.parentHash;
     if (!this.holds(prev)) {
       // Parent unknown here: keep the block and fetch the parent from the same peer.
       let list = this.orphans.get(prev);
       if (!list) this.orphans.set(prev, (list = []));
-      if (list.length < 16) list.push({ block, from });
+      if (list.length < MAX_ORPHANS_PER_PARENT) list.push({ block, from });
       if (from >= 0) this.request(ctx, prev, store.get(prev), from);
       return;
     }
     let entry = store.get(body.hash);
     if (entry === undefined) {
       const res = store.accept(block, ctx.now());
-      if (!res.ok) return this.reject(ctx, res.reason);
+      if (!res.ok) {
+        this.chargeValidation(ctx, block);
+        return this.reject(ctx, res.reason);
+      }
       entry = res.entry;
     }
+    this.chargeValidation(ctx, block);
     if (this.requested.size > 0) this.requested.delete(entry.hash);
     entry.have[this.id] = 1;
     this.world.noteArrival(entry, ctx.now());
@@ -289,13 +325,19 @@ export class PowNode implements ProtocolNode<PowMessage> {
     }
   }
 
-  protected reject(ctx: Ctx, reason: string): void {
-    ctx.metrics.counter(`pow.block.rejected.${reason}`).inc();
+  /** Charges this node's CPU for validating `block` (the outcome may come from the shared tree; the time is this node's). */
+  private chargeValidation(ctx: RelayContext<B, T>, block: B): void {
+    const cpu = this.world.options.cpu;
+    if (cpu !== undefined) ctx.charge(cpu.blockUs(block));
+  }
+
+  protected reject(ctx: RelayContext<B, T>, reason: string): void {
+    ctx.metrics.counter(this.metricNames.blockRejected + reason).inc();
     ctx.emit({ kind: 'block-rejected', reason });
   }
 
   /** Announces a block this node now holds to its peers (inv, or cmpctblock to HB peers). */
-  protected announce(ctx: Ctx, entry: BlockEntry, from: NodeId): void {
+  protected announce(ctx: RelayContext<B, T>, entry: BlockEntry<B, S>, from: NodeId): void {
     const peers = ctx.peers;
     let known: NodeId[] | undefined;
     if (this.announcedBy.size > 0) {
@@ -304,7 +346,7 @@ export class PowNode implements ProtocolNode<PowMessage> {
     }
     const heard = entry.heard === undefined ? 0 : entry.heard[this.id];
     const compact = this.world.options.compactBlocks && this.hbPeers.size > 0;
-    const msgs = relayMessages(entry);
+    const msgs = relayMessages(entry, this.world.chain);
     for (let i = 0; i < peers.length; i++) {
       const p = peers[i];
       if (p === from || (i < HEARD_BITS && (heard >>> i) & 1) || (known !== undefined && known.includes(p))) continue;
@@ -314,98 +356,73 @@ export class PowNode implements ProtocolNode<PowMessage> {
   }
 
   /** Switches the best tip; reports reorganisations to the checkers. */
-  protected setTip(ctx: Ctx, next: BlockEntry): void {
+  protected setTip(ctx: RelayContext<B, T>, next: BlockEntry<B, S>): void {
     const old = this.tip;
     this.tip = next;
+    const fullRelay = this.world.options.txRelay === 'full';
     if (next.parent !== old) {
       const fork = forkPoint(old, next);
-      ctx.metrics.counter('pow.reorgs').inc();
+      ctx.metrics.counter(this.metricNames.reorgs).inc();
       ctx.emit({ kind: 'reorg', oldTip: old, newTip: next, fork });
-      if (this.world.options.txRelay === 'full') {
+      if (fullRelay) {
         // Return the disconnected blocks' txs to the mempool (they may be mined again).
-        for (let x: BlockEntry = old; x !== fork; x = x.parent!) for (const tx of x.block.txs) if (tx.kind !== 'coinbase') this.mempool.set(tx.txid, tx);
+        const first = this.world.chain.coinbaseTxs;
+        for (let x: BlockEntry<B, S> = old; x !== fork; x = x.parent!) {
+          const txs = x.block.txs;
+          for (let i = first; i < txs.length; i++) this.mempool.set(txs[i].txid, txs[i]);
+        }
       }
     }
-    if (this.world.options.txRelay === 'full' && this.mempool.size > 0) {
+    if (fullRelay && this.mempool.size > 0) {
       for (const tx of next.block.txs) this.mempool.delete(tx.txid);
     }
     ctx.emit({ kind: 'tip', entry: next });
     // Mining is memoryless: a pending discovery time stays valid when the tip changes (the block
     // found then extends whatever tip the miner has). Redraw only if the difficulty changed.
-    if (this.mineTimer === undefined || this.world.store.expectedBits(next) !== this.mineBits) this.scheduleMining(ctx);
+    if (this.mineTimer === undefined || this.world.chain.childDifficulty(next) !== this.mineDifficulty) this.scheduleMining(ctx);
   }
 
   // ---- mining ------------------------------------------------------------------------------
 
-  protected scheduleMining(ctx: Ctx): void {
+  protected scheduleMining(ctx: RelayContext<B, T>): void {
     if (this.mineTimer) ctx.cancelTimer(this.mineTimer);
     this.mineTimer = undefined;
     const share = this.share;
     if (!(share > 0)) return;
     const stop = this.world.options.stopAfterBlocks;
     if (stop > 0 && this.world.blocksMined >= stop) return;
-    this.mineBits = this.world.store.expectedBits(this.tip);
-    const mean = this.world.meanBlockTimeUs(this.mineBits, share);
+    this.mineDifficulty = this.world.chain.childDifficulty(this.tip);
+    const mean = this.world.meanBlockTimeUs(this.mineDifficulty, share);
     this.mineTimer = ctx.setTimer(ctx.rng('mining').exponential(mean), { type: 'mine' });
   }
 
-  /** This miner's payout key (Ed25519, from its seeded key stream). */
-  protected payoutKey(ctx: Ctx): Uint8Array {
-    if (!this.minerKey) this.minerKey = publicKeyFromSecret(seededRandom(ctx.seedFor('miner-key'), 'miner-key')(32));
-    return this.minerKey;
-  }
-
-  /** Candidate txs for a block template, best fee rate first. */
-  protected candidates(ctx: Ctx, parent: BlockEntry): Tx[] {
-    const out: { tx: Tx; rate: number }[] = [];
-    const idx = parent.state.txIndex;
+  /** Candidate txs for a block template on `parent`, best fee rate first (ties by txid). */
+  protected candidates(ctx: RelayContext<B, T>, parent: BlockEntry<B, S>): T[] {
+    const out: { tx: T; rate: number }[] = [];
+    const chain = this.world.chain;
+    const state = parent.state;
     if (this.world.options.txRelay === 'pooled') {
       const now = ctx.now();
-      for (const p of this.world.pool.values()) if (p.availableUs <= now && !idx.has(p.tx.txid)) out.push({ tx: p.tx, rate: p.feeRate });
+      for (const p of this.world.pool.values()) if (p.availableUs <= now && chain.txHeight(state, p.tx.txid) === undefined) out.push({ tx: p.tx, rate: p.feeRate });
     } else {
-      for (const tx of this.mempool.values()) if (!idx.has(tx.txid)) out.push({ tx, rate: (this.world.fees.get(tx.txid) ?? 0) / tx.size });
+      for (const tx of this.mempool.values()) if (chain.txHeight(state, tx.txid) === undefined) out.push({ tx, rate: (this.world.fees.get(tx.txid) ?? 0) / tx.size });
     }
     out.sort((a, b) => b.rate - a.rate || (a.tx.txid < b.tx.txid ? -1 : a.tx.txid > b.tx.txid ? 1 : 0));
     return out.map((c) => c.tx);
   }
 
   /** Header timestamp (s) of a block this node builds on `parent`: its clock, above the parent's. */
-  protected blockTime(ctx: Ctx, parent: BlockEntry): number {
-    return Math.max(Math.floor(ctx.now() / 1_000_000), parent.time + 1);
+  protected blockTime(ctx: RelayContext<B, T>, parent: BlockEntry<B, S>): number {
+    return Math.max(Math.floor(ctx.now() / 1_000_000), this.world.chain.timestampSec(parent.block) + 1);
   }
 
-  /** Builds a block on `parent` from `txs` (Alg. 1: invalid txs are dropped), with a real nonce. */
-  protected buildBlock(ctx: Ctx, parent: BlockEntry, txs: Iterable<Tx>, extra: Tx[] = []): Block {
-    const store = this.world.store;
-    const height = parent.height + 1;
-    const state = parent.state.derive();
-    const time = this.blockTime(ctx, parent);
-    const tctx = { height, timeUs: time * 1_000_000 };
-    const chosen: Tx[] = [];
-    let fees = 0;
-    let room = store.params.maxBlockBytes - 80 - 5 - COINBASE_RESERVE;
-    for (const tx of [...extra, ...txs]) {
-      if (tx.size > room) continue;
-      try {
-        fees += applyTx(state, tx, tctx, store.sigs, store.params);
-      } catch (e) {
-        if (e instanceof TxRejected) continue;
-        throw e;
-      }
-      chosen.push(tx);
-      room -= tx.size;
-    }
-    if (this.world.options.fillerBytes > 0) {
-      const filler = makeTx({ kind: 'filler', coinbase: { height, miner: this.id }, fillerBytes: Math.min(this.world.options.fillerBytes, room) });
-      chosen.push(filler);
-    }
-    const coinbase = makeTx({ kind: 'coinbase', coinbase: { height, miner: this.id }, outputs: fees > 0 ? [{ value: fees, owner: this.payoutKey(ctx) }] : [] });
-    const all = [coinbase, ...chosen];
-    return mineNonce({ version: 1, prevHash: parent.hash, merkleRoot: computeRoot(all), time, bits: store.expectedBits(parent) }, all);
+  /** Builds a block on `parent` from `txs` (invalid ones dropped), `extra` first, with a real nonce. */
+  protected buildBlock(ctx: RelayContext<B, T>, parent: BlockEntry<B, S>, txs: Iterable<T>, extra: T[] = []): B {
+    return this.world.chain.assemble(ctx, { parent, txs, extra, timeSec: this.blockTime(ctx, parent), miner: this.id });
   }
 
   /** The mining timer fired: this node found a block on its tip. */
-  protected mineBlock(ctx: Ctx): void {
+  protected mineBlock(ctx: RelayContext<B, T>): void {
     const stop = this.world.options.stopAfterBlocks;
     if (stop > 0 && this.world.blocksMined >= stop) return;
     const block = this.buildBlock(ctx, this.tip, this.candidates(ctx, this.tip));
@@ -413,40 +430,12 @@ export class PowNode implements ProtocolNode<PowMessage> {
     if (this.mineTimer === undefined) this.scheduleMining(ctx);
   }
 
-  protected publishMined(ctx: Ctx, block: Block): void {
+  /** Counts a freshly mined block and adopts and announces it like a received one. */
+  protected publishMined(ctx: RelayContext<B, T>, block: B): void {
     this.mined++;
     this.world.blocksMined++;
     this.world.minedBy.set(block.hash, this.id);
-    ctx.metrics.counter('pow.blocks.mined').inc();
+    ctx.metrics.counter(this.metricNames.mined).inc();
     this.receiveBlock(ctx, -1, block);
   }
-}
-
-interface RelayMessages {
-  inv: PowMessage;
-  getdata: PowMessage;
-  block: PowMessage;
-  cmpct: PowMessage;
-}
-
-/**
- * The relay messages of a block, built once and shared by every sender (messages are immutable;
- * sharing saves one allocation per send on 10,000-node runs).
- */
-function relayMessages(e: BlockEntry): RelayMessages {
-  let m = e.relay as RelayMessages | undefined;
-  if (m === undefined) {
-    const key = e.hash;
-    const cb = e.block.txs[0];
-    // BIP 152 cmpctblock: header 80 + nonce 8 + short ids (6 bytes each) + prefilled coinbase.
-    const cmpctSize = MSG_HEADER_BYTES + 80 + 8 + 3 + SHORT_ID_BYTES * (e.block.txs.length - 1) + 3 + cb.size;
-    m = {
-      inv: { type: 'inv', size: INV_BYTES, digest: key, hash: key },
-      getdata: { type: 'getdata', size: INV_BYTES, digest: key, hash: key },
-      block: { type: 'block', size: MSG_HEADER_BYTES + e.block.size, digest: key, block: e.block },
-      cmpct: { type: 'cmpctblock', size: cmpctSize, digest: key, block: e.block },
-    };
-    e.relay = m;
-  }
-  return m;
 }
