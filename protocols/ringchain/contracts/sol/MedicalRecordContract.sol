@@ -1,0 +1,83 @@
+// SPDX-License-Identifier: MIT
+// Seed 001 §3, Protocol 2: the medical-record contract (MRC), one per record.
+pragma solidity 0.8.30;
+
+import {IAccessList, IMedicalRecord} from "./Interfaces.sol";
+
+contract MedicalRecordContract is IMedicalRecord {
+    /// Protocol 2 `Addr = msg.sender`, never modified: an immutable.
+    address public immutable owner;
+    /// Protocol 2 `MRInfo` timestamp: the deployment block's timestamp, in seconds.
+    uint64 public immutable timestamp;
+    /// Protocol 2 `MRInfo` data.
+    bytes private record;
+    /// Protocol 2 `Alist`: the warranted access-list contracts (one per institution).
+    address[] private authorised;
+    /// 1-based position of an ALC in `authorised`, 0 when absent: remove by value in O(1).
+    mapping(address => uint256) private position;
+
+    error NotOwner(address caller);
+    error AlreadyWarranted(address alc);
+    error NotWarranted(address alc);
+
+    event Warranted(address indexed alc);
+    event Unwarranted(address indexed alc);
+
+    constructor(bytes memory data) {
+        owner = msg.sender;
+        timestamp = uint64(block.timestamp);
+        record = data;
+    }
+
+    modifier onlyOwner() {
+        if (msg.sender != owner) revert NotOwner(msg.sender);
+        _;
+    }
+
+    /// Protocol 2 `warrant(InstAddr)`: `alc` is the institution's access-list contract, which lists
+    /// this record in the same transaction (it reverts unless `alc` is an ALC).
+    function warrant(address alc) external onlyOwner {
+        if (position[alc] != 0) revert AlreadyWarranted(alc);
+        authorised.push(alc);
+        position[alc] = authorised.length;
+        emit Warranted(alc);
+        IAccessList(alc).add();
+    }
+
+    /// Protocol 2 `unwarrant(InstAddr)`. The paper's `Alist.pop(InstAddr)` is not Solidity
+    /// (`pop()` takes no argument and drops the last element): remove by value — move the last
+    /// entry into the freed place, then pop — and delist this record from the ALC (seed 001 §3:
+    /// "the ALC deletes the record automatically").
+    function unwarrant(address alc) external onlyOwner {
+        uint256 p = position[alc];
+        if (p == 0) revert NotWarranted(alc);
+        uint256 last = authorised.length;
+        if (p != last) {
+            address moved = authorised[last - 1];
+            authorised[p - 1] = moved;
+            position[moved] = p;
+        }
+        authorised.pop();
+        delete position[alc];
+        emit Unwarranted(alc);
+        IAccessList(alc).remove();
+    }
+
+    /// Protocol 2 `query()`: owner only.
+    function query() external view onlyOwner returns (bytes memory, uint64) {
+        return (record, timestamp);
+    }
+
+    function readFor() external view returns (bytes memory, uint64) {
+        if (position[msg.sender] == 0) revert NotWarranted(msg.sender);
+        return (record, timestamp);
+    }
+
+    function isWarranted(address alc) external view returns (bool) {
+        return position[alc] != 0;
+    }
+
+    function authorisedList() external view returns (address[] memory) {
+        return authorised;
+    }
+}
