@@ -1,0 +1,147 @@
+/**
+ * The reference the TypeScript engine is checked against: the compiled contracts (compiled.json)
+ * run as real signed transactions on `@ethereumjs/vm` (its EVM, `runTx` with intrinsic gas,
+ * refunds, the EIP-7623 floor and fee payment) at the Prague fork.
+ *
+ * Used by the differential test and `medsim reproduce contract-gas`; the simulator never imports it
+ * (it is asynchronous and much slower). Senders are secp256k1 keys derived from labels
+ * (KEC("medchain-sim ringchain actor" ‖ label)), because an Ethereum transaction's sender is
+ * recovered from its signature; the TypeScript engine is given the same addresses.
+ */
+import { createBlock } from '@ethereumjs/block';
+import { Common, Hardfork, Mainnet } from '@ethereumjs/common';
+import { createLegacyTx } from '@ethereumjs/tx';
+import { Account, Address as EthAddress, privateToAddress } from '@ethereumjs/util';
+import { createVM, runTx, type VM } from '@ethereumjs/vm';
+import { keccak256 } from '../../crypto/hash.ts';
+import { addressFromBytes, addressToBytes, type Address, type BlockEnv, type ContractTx, type ExecStatus, type LogRecord } from './api.ts';
+import { bigintFromBytes, wordFromBigint } from './abi.ts';
+
+/** The fork both engines follow (see gas-schedule.ts). */
+export const REFERENCE_HARDFORK = Hardfork.Prague;
+
+export interface ReferenceResult {
+  readonly status: ExecStatus;
+  /** Receipt gas (after refund and EIP-7623 floor); 0 for invalid. */
+  readonly gasUsed: number;
+  /** What the beneficiary's balance grew by, in wei. */
+  readonly fee: bigint;
+  readonly returnData: Uint8Array;
+  readonly created?: Address;
+  readonly logs: readonly LogRecord[];
+  /** ethereumjs's error text, for failures. */
+  readonly error: string;
+}
+
+const INITIAL_BALANCE = 10n ** 30n;
+
+export class EvmReference {
+  private readonly keys = new Map<Address, Uint8Array>();
+
+  private constructor(
+    readonly vm: VM,
+    readonly common: Common,
+  ) {}
+
+  static async create(): Promise<EvmReference> {
+    const common = new Common({ chain: Mainnet, hardfork: REFERENCE_HARDFORK });
+    const vm = await createVM({ common });
+    return new EvmReference(vm, common);
+  }
+
+  /** A funded externally-owned account with a key derived from `label`. */
+  async actor(label: string): Promise<Address> {
+    const key = keccak256(new TextEncoder().encode(`medchain-sim ringchain actor ${label}`));
+    const address = addressFromBytes(privateToAddress(key));
+    if (!this.keys.has(address)) {
+      this.keys.set(address, key);
+      await this.vm.stateManager.putAccount(new EthAddress(addressToBytes(address)), new Account(0n, INITIAL_BALANCE));
+    }
+    return address;
+  }
+
+  /** The account's next nonce (its transaction count). */
+  async nonce(address: Address): Promise<number> {
+    const acc = await this.vm.stateManager.getAccount(new EthAddress(addressToBytes(address)));
+    return Number(acc?.nonce ?? 0n);
+  }
+
+  async balance(address: Address): Promise<bigint> {
+    const acc = await this.vm.stateManager.getAccount(new EthAddress(addressToBytes(address)));
+    return acc?.balance ?? 0n;
+  }
+
+  /** Runtime code at an address (empty when none). */
+  async code(address: Address): Promise<Uint8Array> {
+    return this.vm.stateManager.getCode(new EthAddress(addressToBytes(address)));
+  }
+
+  /** One storage word. */
+  async storageAt(address: Address, slot: bigint): Promise<bigint> {
+    const v = await this.vm.stateManager.getStorage(new EthAddress(addressToBytes(address)), wordFromBigint(slot));
+    return bigintFromBytes(v);
+  }
+
+  /** Number of non-zero storage slots of an account (the trie's keys are hashed, so counts and KEC(slot) sets are what can be compared). */
+  async storageKeyHashes(address: Address): Promise<string[]> {
+    const sm = this.vm.stateManager as unknown as { dumpStorage(a: EthAddress): Promise<Record<string, string>> };
+    const dump = await sm.dumpStorage(new EthAddress(addressToBytes(address)));
+    return Object.keys(dump).map((k) => k.replace(/^0x/, '')).sort();
+  }
+
+  /** Signs and runs one transaction; the tx's nonce must be the sender's current nonce. */
+  async execute(tx: ContractTx, block: BlockEnv): Promise<ReferenceResult> {
+    const key = this.keys.get(tx.sender);
+    if (key === undefined) throw new Error(`${tx.sender} is not an actor of this reference EVM`);
+    const expected = await this.nonce(tx.sender);
+    if (tx.nonce !== expected) throw new Error(`nonce ${tx.nonce} of ${tx.sender}, the reference expects ${expected}`);
+    const common = this.common;
+    const coinbase = new EthAddress(addressToBytes(block.beneficiary));
+    const ethBlock = createBlock(
+      {
+        header: {
+          number: BigInt(block.number),
+          timestamp: BigInt(block.timestamp),
+          gasLimit: BigInt(block.gasLimit),
+          coinbase,
+          baseFeePerGas: 0n, // the whole fee goes to the beneficiary (api.ts)
+        },
+      },
+      { common },
+    );
+    const signed = createLegacyTx(
+      {
+        nonce: BigInt(tx.nonce),
+        gasLimit: BigInt(tx.gasLimit),
+        gasPrice: tx.gasPrice,
+        ...(tx.kind === 'call' ? { to: new EthAddress(addressToBytes(tx.to)) } : {}),
+        data: tx.kind === 'call' ? tx.data : tx.code,
+      },
+      { common },
+    ).sign(key);
+    const before = await this.balance(block.beneficiary);
+    let result;
+    try {
+      result = await runTx(this.vm, { tx: signed, block: ethBlock, skipHardForkValidation: true });
+    } catch (e) {
+      return { status: 'invalid', gasUsed: 0, fee: 0n, returnData: new Uint8Array(0), logs: [], error: (e as Error).message };
+    }
+    const after = await this.balance(block.beneficiary);
+    const err = result.execResult.exceptionError;
+    const status: ExecStatus = err === undefined ? 'success' : err.error === 'revert' ? 'revert' : 'out-of-gas';
+    const logs: LogRecord[] = (result.execResult.logs ?? []).map(([address, topics, data]) => ({
+      address: addressFromBytes(address),
+      topics: topics.map((t) => Uint8Array.from(t)),
+      data: Uint8Array.from(data),
+    }));
+    return {
+      status,
+      gasUsed: Number(result.totalGasSpent),
+      fee: after - before,
+      returnData: status === 'success' && tx.kind === 'deploy' ? new Uint8Array(0) : Uint8Array.from(result.execResult.returnValue),
+      ...(status === 'success' && result.createdAddress ? { created: addressFromBytes(result.createdAddress.bytes) } : {}),
+      logs,
+      error: err?.error ?? '',
+    };
+  }
+}
