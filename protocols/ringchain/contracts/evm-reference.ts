@@ -89,6 +89,30 @@ export class EvmReference {
     return Object.keys(dump).map((k) => k.replace(/^0x/, '')).sort();
   }
 
+  private lastBlock: { env: BlockEnv; block: ReturnType<typeof createBlock> } | undefined;
+
+  /** The ethereumjs block for an environment (cached: building one copies the Common). */
+  private block(env: BlockEnv): ReturnType<typeof createBlock> {
+    const last = this.lastBlock;
+    if (last && last.env.number === env.number && last.env.timestamp === env.timestamp && last.env.gasLimit === env.gasLimit && last.env.beneficiary === env.beneficiary) {
+      return last.block;
+    }
+    const block = createBlock(
+      {
+        header: {
+          number: BigInt(env.number),
+          timestamp: BigInt(env.timestamp),
+          gasLimit: BigInt(env.gasLimit),
+          coinbase: new EthAddress(addressToBytes(env.beneficiary)),
+          baseFeePerGas: 0n, // the whole fee goes to the beneficiary (api.ts)
+        },
+      },
+      { common: this.common },
+    );
+    this.lastBlock = { env: { ...env }, block };
+    return block;
+  }
+
   /** Signs and runs one transaction; the tx's nonce must be the sender's current nonce. */
   async execute(tx: ContractTx, block: BlockEnv): Promise<ReferenceResult> {
     const key = this.keys.get(tx.sender);
@@ -96,19 +120,7 @@ export class EvmReference {
     const expected = await this.nonce(tx.sender);
     if (tx.nonce !== expected) throw new Error(`nonce ${tx.nonce} of ${tx.sender}, the reference expects ${expected}`);
     const common = this.common;
-    const coinbase = new EthAddress(addressToBytes(block.beneficiary));
-    const ethBlock = createBlock(
-      {
-        header: {
-          number: BigInt(block.number),
-          timestamp: BigInt(block.timestamp),
-          gasLimit: BigInt(block.gasLimit),
-          coinbase,
-          baseFeePerGas: 0n, // the whole fee goes to the beneficiary (api.ts)
-        },
-      },
-      { common },
-    );
+    const ethBlock = this.block(block);
     const signed = createLegacyTx(
       {
         nonce: BigInt(tx.nonce),
