@@ -188,11 +188,15 @@ export class ContractWorld implements ContractWorldState {
   }
 
   addresses(): readonly Address[] {
-    if (!this.sealed) throw new Error('addresses() of an unsealed contract state: freeze() it first');
     const out: Address[] = [];
     for (let b = 0; b < BUCKETS; b++) {
       const bucket = this.buckets.get(b.toString(16).padStart(2, '0'));
       if (bucket !== undefined) out.push(...bucket.addresses);
+    }
+    // An unsealed state's new contracts are not in their buckets yet.
+    if (this.created.length > 0) {
+      out.push(...this.created);
+      out.sort();
     }
     return out;
   }
