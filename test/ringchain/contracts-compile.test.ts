@@ -29,8 +29,8 @@ describe('compiled.json', () => {
     expect(Object.keys(CODE.MRC.immutables).sort()).toEqual(['owner', 'timestamp']);
     expect(Object.keys(CODE.ALC.immutables)).toEqual(['institution']);
     expect(CODE.RC.slots).toEqual({ info: 0n, records: 2n });
-    expect(CODE.MRC.slots).toEqual({ record: 0n, authorised: 1n, position: 2n });
-    expect(CODE.ALC.slots).toEqual({ records: 0n, position: 1n });
+    expect(CODE.MRC.slots).toEqual({ record: 0n, authorised: 1n }); // AddressList: items at 1, position mapping at 2
+    expect(CODE.ALC.slots).toEqual({ records: 0n }); // AddressList: items at 0, position mapping at 1
   });
 });
 

@@ -27,7 +27,7 @@ export const SOLC_VERSION = '0.8.30+commit.73712a01';
 /** The EVM version solc targets; the engine's gas schedule and the reference EVM use the same fork. */
 export const EVM_VERSION = 'prague';
 
-const SOURCES = ['Interfaces.sol', 'RegisterContract.sol', 'MedicalRecordContract.sol', 'AccessListContract.sol'];
+const SOURCES = ['AddressList.sol', 'Interfaces.sol', 'RegisterContract.sol', 'MedicalRecordContract.sol', 'AccessListContract.sol'];
 
 /** Which Solidity contract implements which seed-001 contract. */
 export const CONTRACT_NAMES: Readonly<Record<ContractKind, { file: string; name: string }>> = {

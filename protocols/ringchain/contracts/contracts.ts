@@ -9,8 +9,9 @@
  *     transaction (`add()` / `remove()`), and the ALC accepts only a caller that really (no longer)
  *     warrants it, by asking it back (`isWarranted`);
  *   - the paper's `Alist.pop(InstAddr)` is not Solidity (`pop()` removes the last element and takes
- *     no argument): lists are removed from by value in O(1) — a 1-based position mapping, the last
- *     entry moved into the freed place, then `pop()`;
+ *     no argument): both authorisation lists are an `AddressList` (sol/AddressList.sol), removed
+ *     from by value in O(1) — a 1-based position mapping, the last entry moved into the freed
+ *     place, then `pop()`;
  *   - `subjoin` appends any address (Protocol 1 does not check that it is the patient's MRC).
  *
  * Each contract is a class whose functions are methods, so a mutant (mutants.ts) is a subclass that
@@ -34,7 +35,7 @@ import {
   type AbiValue,
 } from './abi.ts';
 import { CODE } from './artefact.ts';
-import type { Frame } from './execution.ts';
+import { readAddressArray, type Frame } from './execution.ts';
 import type { ContractAccount } from './world-state.ts';
 
 /** A function of a contract's ABI: its signature, argument types and body. */
@@ -168,7 +169,7 @@ export class RegisterContract extends ContractLogic {
     return [
       { signature: 'personInfo((bytes32,uint16,uint8))', inputs: [PERSON_INFO_UNCHECKED], body: (f, s, a) => this.personInfo(f, s, a[0] as AbiValue[]) },
       { signature: 'subjoin(address)', inputs: [abi.address], body: (f, s, a) => this.subjoin(f, s, a[0] as Address) },
-      { signature: 'recordList()', inputs: [], body: (f) => abiEncode([abi.array(abi.address)], [readAddressArray(f, RC_SLOTS.records)]) },
+      { signature: 'recordList()', inputs: [], body: (f) => abiEncode([abi.array(abi.address)], [loadAddressArray(f, RC_SLOTS.records)]) },
       { signature: 'owner()', inputs: [], body: (_f, s) => abiEncode([abi.address], [s.immutables.owner]) },
       {
         signature: 'info()',
@@ -186,28 +187,47 @@ export class RegisterContract extends ContractLogic {
   }
 }
 
-/** Reads a whole `address[]` from storage. */
-function readAddressArray(frame: Frame, slot: bigint): Address[] {
-  const n = frame.arrayLength(slot);
-  const out: Address[] = [];
-  for (let i = 0n; i < n; i++) out.push(addressFromWord(frame.arrayGet(slot, i)));
-  return out;
+/** Reads a whole `address[]` from storage (metered). */
+function loadAddressArray(frame: Frame, slot: bigint): Address[] {
+  return readAddressArray((s) => frame.sload(s), slot);
+}
+
+// --- AddressList (sol/AddressList.sol): items address[] at `slot`, position mapping at `slot + 1` ---
+
+function positionSlot(frame: Frame, slot: bigint, item: Address): bigint {
+  return frame.mappingSlot(addressWord(item), slot + 1n);
+}
+
+/** `list.contains(item)`. */
+function listContains(frame: Frame, slot: bigint, item: Address): boolean {
+  return frame.sload(positionSlot(frame, slot, item)) !== 0n;
+}
+
+/** `list.add(item)`: appends; false (no change) if already listed. */
+function listAdd(frame: Frame, slot: bigint, item: Address): boolean {
+  if (listContains(frame, slot, item)) return false;
+  const length = frame.arrayPush(slot, addressWord(item));
+  frame.sstore(positionSlot(frame, slot, item), length);
+  return true;
 }
 
 /**
- * Removes `value` from the array at `arraySlot` whose 1-based positions live in the mapping at
- * `positionSlot` (the replacement for the paper's `Alist.pop(InstAddr)`): moves the last entry into
- * the freed place, pops, clears the position. `p` is the removed entry's position (≥ 1).
+ * `list.remove(item)`, the replacement for the paper's `Alist.pop(InstAddr)`: removal by value —
+ * the last entry moves into the freed place, then pop; false (no change) if not listed.
  */
-function removeByValue(frame: Frame, arraySlot: bigint, positionSlot: bigint, valueSlot: bigint, p: bigint): void {
-  const last = frame.arrayLength(arraySlot);
+function listRemove(frame: Frame, slot: bigint, item: Address): boolean {
+  const itemPosition = positionSlot(frame, slot, item);
+  const p = frame.sload(itemPosition);
+  if (p === 0n) return false;
+  const last = frame.arrayLength(slot);
   if (p !== last) {
-    const moved = frame.arrayGet(arraySlot, last - 1n);
-    frame.arraySet(arraySlot, p - 1n, moved);
-    frame.sstore(frame.mappingSlot(moved, positionSlot), p);
+    const moved = frame.arrayGet(slot, last - 1n);
+    frame.arraySet(slot, p - 1n, moved);
+    frame.sstore(frame.mappingSlot(moved, slot + 1n), p);
   }
-  frame.arrayPop(arraySlot, last);
-  frame.sstore(valueSlot, 0n);
+  frame.arrayPop(slot, last);
+  frame.sstore(itemPosition, 0n);
+  return true;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -235,11 +255,7 @@ export class MedicalRecordContract extends ContractLogic {
   /** Protocol 2 `warrant(InstAddr)`, with `alc` the institution's access-list contract. */
   warrant(frame: Frame, self: ContractAccount, alc: Address): Uint8Array {
     this.onlyOwner(frame, self);
-    if (frame.sload(frame.mappingSlot(addressWord(alc), MRC_SLOTS.position)) !== 0n) {
-      frame.revert(addressError('AlreadyWarranted', alc), `AlreadyWarranted(${alc})`);
-    }
-    const length = frame.arrayPush(MRC_SLOTS.authorised, addressWord(alc));
-    frame.sstore(frame.mappingSlot(addressWord(alc), MRC_SLOTS.position), length);
+    if (!listAdd(frame, MRC_SLOTS.authorised, alc)) frame.revert(addressError('AlreadyWarranted', alc), `AlreadyWarranted(${alc})`);
     frame.log([eventTopic('Warranted(address)'), addressTopic(alc)], EMPTY);
     this.notifyAdd(frame, alc);
     return EMPTY;
@@ -248,10 +264,7 @@ export class MedicalRecordContract extends ContractLogic {
   /** Protocol 2 `unwarrant(InstAddr)`: remove by value, then delist from the ALC. */
   unwarrant(frame: Frame, self: ContractAccount, alc: Address): Uint8Array {
     this.onlyOwner(frame, self);
-    const positionSlot = frame.mappingSlot(addressWord(alc), MRC_SLOTS.position);
-    const p = frame.sload(positionSlot);
-    if (p === 0n) frame.revert(addressError('NotWarranted', alc), `NotWarranted(${alc})`);
-    removeByValue(frame, MRC_SLOTS.authorised, MRC_SLOTS.position, positionSlot, p);
+    if (!listRemove(frame, MRC_SLOTS.authorised, alc)) frame.revert(addressError('NotWarranted', alc), `NotWarranted(${alc})`);
     frame.log([eventTopic('Unwarranted(address)'), addressTopic(alc)], EMPTY);
     this.notifyRemove(frame, alc);
     return EMPTY;
@@ -275,9 +288,7 @@ export class MedicalRecordContract extends ContractLogic {
 
   /** The record for a warranted ALC (getData's source). */
   readFor(frame: Frame, self: ContractAccount): Uint8Array {
-    if (frame.sload(frame.mappingSlot(addressWord(frame.caller), MRC_SLOTS.position)) === 0n) {
-      frame.revert(addressError('NotWarranted', frame.caller), `NotWarranted(${frame.caller})`);
-    }
+    if (!listContains(frame, MRC_SLOTS.authorised, frame.caller)) frame.revert(addressError('NotWarranted', frame.caller), `NotWarranted(${frame.caller})`);
     return abiEncode(RECORD_RESULT, [frame.loadBytes(MRC_SLOTS.record), BigInt(self.immutables.timestamp)]);
   }
 
@@ -290,9 +301,9 @@ export class MedicalRecordContract extends ContractLogic {
       {
         signature: 'isWarranted(address)',
         inputs: [abi.address],
-        body: (f, _s, a) => abiEncode([abi.bool], [f.sload(f.mappingSlot(addressWord(a[0] as Address), MRC_SLOTS.position)) !== 0n]),
+        body: (f, _s, a) => abiEncode([abi.bool], [listContains(f, MRC_SLOTS.authorised, a[0] as Address)]),
       },
-      { signature: 'authorisedList()', inputs: [], body: (f) => abiEncode([abi.array(abi.address)], [readAddressArray(f, MRC_SLOTS.authorised)]) },
+      { signature: 'authorisedList()', inputs: [], body: (f) => abiEncode([abi.array(abi.address)], [loadAddressArray(f, MRC_SLOTS.authorised)]) },
       { signature: 'owner()', inputs: [], body: (_f, s) => abiEncode([abi.address], [s.immutables.owner]) },
       { signature: 'timestamp()', inputs: [], body: (_f, s) => abiEncode([abi.uint(64)], [BigInt(s.immutables.timestamp)]) },
     ];
@@ -322,11 +333,7 @@ export class AccessListContract extends ContractLogic {
   /** Called by an MRC's `warrant`. */
   add(frame: Frame): Uint8Array {
     if (!this.callerWarrants(frame)) frame.revert(addressError('NotWarrantedBy', frame.caller), `NotWarrantedBy(${frame.caller})`);
-    if (frame.sload(frame.mappingSlot(addressWord(frame.caller), ALC_SLOTS.position)) !== 0n) {
-      frame.revert(addressError('AlreadyListed', frame.caller), `AlreadyListed(${frame.caller})`);
-    }
-    const length = frame.arrayPush(ALC_SLOTS.records, addressWord(frame.caller));
-    frame.sstore(frame.mappingSlot(addressWord(frame.caller), ALC_SLOTS.position), length);
+    if (!listAdd(frame, ALC_SLOTS.records, frame.caller)) frame.revert(addressError('AlreadyListed', frame.caller), `AlreadyListed(${frame.caller})`);
     frame.log([eventTopic('Listed(address)'), addressTopic(frame.caller)], EMPTY);
     return EMPTY;
   }
@@ -334,10 +341,7 @@ export class AccessListContract extends ContractLogic {
   /** Called by an MRC's `unwarrant`: the automatic removal. */
   remove(frame: Frame): Uint8Array {
     if (this.callerWarrants(frame)) frame.revert(addressError('StillWarrantedBy', frame.caller), `StillWarrantedBy(${frame.caller})`);
-    const positionSlot = frame.mappingSlot(addressWord(frame.caller), ALC_SLOTS.position);
-    const p = frame.sload(positionSlot);
-    if (p === 0n) frame.revert(addressError('NotListed', frame.caller), `NotListed(${frame.caller})`);
-    removeByValue(frame, ALC_SLOTS.records, ALC_SLOTS.position, positionSlot, p);
+    if (!listRemove(frame, ALC_SLOTS.records, frame.caller)) frame.revert(addressError('NotListed', frame.caller), `NotListed(${frame.caller})`);
     frame.log([eventTopic('Delisted(address)'), addressTopic(frame.caller)], EMPTY);
     return EMPTY;
   }
@@ -360,7 +364,7 @@ export class AccessListContract extends ContractLogic {
       { signature: 'add()', inputs: [], body: (f) => this.add(f) },
       { signature: 'remove()', inputs: [], body: (f) => this.remove(f) },
       { signature: 'getData()', inputs: [], body: (f, s) => this.getData(f, s) },
-      { signature: 'recordList()', inputs: [], body: (f) => abiEncode([abi.array(abi.address)], [readAddressArray(f, ALC_SLOTS.records)]) },
+      { signature: 'recordList()', inputs: [], body: (f) => abiEncode([abi.array(abi.address)], [loadAddressArray(f, ALC_SLOTS.records)]) },
       { signature: 'institution()', inputs: [], body: (_f, s) => abiEncode([abi.address], [s.immutables.owner]) },
     ];
   }

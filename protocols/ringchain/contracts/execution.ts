@@ -17,7 +17,7 @@
  */
 import { keccak256 } from '../../crypto/hash.ts';
 import type { Address, BlockEnv, LogRecord } from './api.ts';
-import { bigintFromBytes, wordFromBigint } from './abi.ts';
+import { addressFromWord, bigintFromBytes, wordFromBigint } from './abi.ts';
 import {
   CALL_GAS_RETAINED_DIVISOR,
   G_COLDACCOUNTACCESS,
@@ -206,15 +206,7 @@ export class Frame {
 
   /** Reads a `bytes` value stored at `slot` (short or long form). */
   loadBytes(slot: bigint): Uint8Array {
-    const head = this.sload(slot);
-    if ((head & 1n) === 0n) {
-      const length = Number((head & 0xffn) >> 1n);
-      return wordFromBigint(head).slice(0, length);
-    }
-    const length = Number((head - 1n) >> 1n);
-    const out = new Uint8Array(Math.ceil(length / 32) * 32);
-    for (let i = 0; i * 32 < length; i++) out.set(wordFromBigint(this.sload(elementSlot(slot, BigInt(i)))), i * 32);
-    return out.slice(0, length);
+    return readStoredBytes((s) => this.sload(s), slot);
   }
 
   /** Writes a `bytes` value to an empty `slot` (the constructor's `record = data`). */
@@ -296,4 +288,22 @@ export function arrayData(slot: bigint): bigint {
 /** Slot of element `i` (or data word `i` of a long `bytes`) of the array at `slot`: KEC(slot) + i mod 2^256. */
 export function elementSlot(slot: bigint, i: bigint): bigint {
   return (arrayData(slot) + i) & MASK_256;
+}
+
+/** A `bytes` value in solc's storage layout at `slot`, read through `load` (metered or not). */
+export function readStoredBytes(load: (slot: bigint) => bigint, slot: bigint): Uint8Array {
+  const head = load(slot);
+  if ((head & 1n) === 0n) return wordFromBigint(head).slice(0, Number((head & 0xffn) >> 1n));
+  const length = Number((head - 1n) >> 1n);
+  const out = new Uint8Array(Math.ceil(length / 32) * 32);
+  for (let i = 0; i * 32 < length; i++) out.set(wordFromBigint(load(elementSlot(slot, BigInt(i)))), i * 32);
+  return out.slice(0, length);
+}
+
+/** An `address[]` in solc's storage layout at `slot`, read through `load` (metered or not). */
+export function readAddressArray(load: (slot: bigint) => bigint, slot: bigint): Address[] {
+  const n = load(slot);
+  const out: Address[] = [];
+  for (let i = 0n; i < n; i++) out.push(addressFromWord(load(elementSlot(slot, i))));
+  return out;
 }

@@ -12,9 +12,9 @@ import type {
   RecordView,
   RegisterView,
 } from './api.ts';
-import { addressFromWord, wordFromBigint } from './abi.ts';
+import { wordFromBigint } from './abi.ts';
 import { CODE } from './artefact.ts';
-import { elementSlot } from './execution.ts';
+import { readAddressArray, readStoredBytes } from './execution.ts';
 import type { ContractAccount } from './world-state.ts';
 
 function account(state: ContractWorldState, address: Address, kind: ContractAccount['kind']): ContractAccount | undefined {
@@ -23,19 +23,11 @@ function account(state: ContractWorldState, address: Address, kind: ContractAcco
 }
 
 function addressArray(a: ContractAccount, slot: bigint): Address[] {
-  const n = a.load(slot);
-  const out: Address[] = [];
-  for (let i = 0n; i < n; i++) out.push(addressFromWord(a.load(elementSlot(slot, i))));
-  return out;
+  return readAddressArray((s) => a.load(s), slot);
 }
 
 function storedBytes(a: ContractAccount, slot: bigint): Uint8Array {
-  const head = a.load(slot);
-  if ((head & 1n) === 0n) return wordFromBigint(head).slice(0, Number((head & 0xffn) >> 1n));
-  const length = Number((head - 1n) >> 1n);
-  const out = new Uint8Array(Math.ceil(length / 32) * 32);
-  for (let i = 0; i * 32 < length; i++) out.set(wordFromBigint(a.load(elementSlot(slot, BigInt(i)))), i * 32);
-  return out.slice(0, length);
+  return readStoredBytes((s) => a.load(s), slot);
 }
 
 function byAddress(a: Address, b: Address): number {

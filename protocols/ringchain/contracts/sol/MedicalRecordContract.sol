@@ -2,9 +2,12 @@
 // Seed 001 §3, Protocol 2: the medical-record contract (MRC), one per record.
 pragma solidity 0.8.30;
 
+import {AddressList} from "./AddressList.sol";
 import {IAccessList, IMedicalRecord} from "./Interfaces.sol";
 
 contract MedicalRecordContract is IMedicalRecord {
+    using AddressList for AddressList.List;
+
     /// Protocol 2 `Addr = msg.sender`, never modified: an immutable.
     address public immutable owner;
     /// Protocol 2 `MRInfo` timestamp: the deployment block's timestamp, in seconds.
@@ -12,9 +15,7 @@ contract MedicalRecordContract is IMedicalRecord {
     /// Protocol 2 `MRInfo` data.
     bytes private record;
     /// Protocol 2 `Alist`: the warranted access-list contracts (one per institution).
-    address[] private authorised;
-    /// 1-based position of an ALC in `authorised`, 0 when absent: remove by value in O(1).
-    mapping(address => uint256) private position;
+    AddressList.List private authorised;
 
     error NotOwner(address caller);
     error AlreadyWarranted(address alc);
@@ -37,28 +38,16 @@ contract MedicalRecordContract is IMedicalRecord {
     /// Protocol 2 `warrant(InstAddr)`: `alc` is the institution's access-list contract, which lists
     /// this record in the same transaction (it reverts unless `alc` is an ALC).
     function warrant(address alc) external onlyOwner {
-        if (position[alc] != 0) revert AlreadyWarranted(alc);
-        authorised.push(alc);
-        position[alc] = authorised.length;
+        if (!authorised.add(alc)) revert AlreadyWarranted(alc);
         emit Warranted(alc);
         IAccessList(alc).add();
     }
 
-    /// Protocol 2 `unwarrant(InstAddr)`. The paper's `Alist.pop(InstAddr)` is not Solidity
-    /// (`pop()` takes no argument and drops the last element): remove by value — move the last
-    /// entry into the freed place, then pop — and delist this record from the ALC (seed 001 §3:
-    /// "the ALC deletes the record automatically").
+    /// Protocol 2 `unwarrant(InstAddr)`: remove by value (AddressList, for the paper's
+    /// `Alist.pop(InstAddr)`), then delist this record from the ALC (seed 001 §3: "the ALC deletes
+    /// the record automatically").
     function unwarrant(address alc) external onlyOwner {
-        uint256 p = position[alc];
-        if (p == 0) revert NotWarranted(alc);
-        uint256 last = authorised.length;
-        if (p != last) {
-            address moved = authorised[last - 1];
-            authorised[p - 1] = moved;
-            position[moved] = p;
-        }
-        authorised.pop();
-        delete position[alc];
+        if (!authorised.remove(alc)) revert NotWarranted(alc);
         emit Unwarranted(alc);
         IAccessList(alc).remove();
     }
@@ -69,15 +58,15 @@ contract MedicalRecordContract is IMedicalRecord {
     }
 
     function readFor() external view returns (bytes memory, uint64) {
-        if (position[msg.sender] == 0) revert NotWarranted(msg.sender);
+        if (!authorised.contains(msg.sender)) revert NotWarranted(msg.sender);
         return (record, timestamp);
     }
 
     function isWarranted(address alc) external view returns (bool) {
-        return position[alc] != 0;
+        return authorised.contains(alc);
     }
 
     function authorisedList() external view returns (address[] memory) {
-        return authorised;
+        return authorised.items;
     }
 }
