@@ -5,6 +5,7 @@
  * mutants — each caught by the check the chain's invariant will make, with the honest engine as the
  * control.
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { bytesToHex } from '../../protocols/crypto/encoding.ts';
 import { keccak256 } from '../../protocols/crypto/hash.ts';
@@ -26,6 +27,7 @@ import {
   type ContractWorldState,
   type ExecutionResult,
 } from '../../protocols/ringchain/contracts/index.ts';
+import { ContractAccount } from '../../protocols/ringchain/contracts/world-state.ts';
 
 const actor = (label: string): Address => addressFromBytes(keccak256(new TextEncoder().encode(label)).subarray(12));
 const PATIENT = actor('patient');
@@ -246,6 +248,23 @@ describe('contract world state', () => {
     // And any change of content changes it.
     y.call(PATIENT, createdAddress(PATIENT, 0), contractTxData.warrant(createdAddress(HOSPITAL, 0)));
     expect(bytesToHex(y.seal().commitment())).not.toBe(bytesToHex(xSealed.commitment()));
+  });
+
+  it('keeps incremental storage digests equal to a from-scratch digest', () => {
+    // Writes spread over copies (blocks); each copy's cached bucket digests must stay exact.
+    const write = fc.record({ slot: fc.oneof(fc.bigInt({ min: 0n, max: 600n }), fc.bigInt({ min: 0n, max: (1n << 256n) - 1n })), value: fc.oneof(fc.constant(0n), fc.bigInt({ min: 1n, max: 1000n })) });
+    fc.assert(
+      fc.property(fc.array(fc.array(write, { maxLength: 30 }), { minLength: 1, maxLength: 6 }), (blocks) => {
+        let account = new ContractAccount(PATIENT, 'ALC', new Uint8Array(1), new Uint8Array(32), { owner: PATIENT, timestamp: 0 }, new Map());
+        for (const writes of blocks) {
+          account = account.copy();
+          for (const w of writes) account.store(w.slot, w.value);
+          const fresh = new ContractAccount(PATIENT, 'ALC', new Uint8Array(1), new Uint8Array(32), { owner: PATIENT, timestamp: 0 }, new Map(account.storage));
+          expect(bytesToHex(account.digest())).toBe(bytesToHex(fresh.digest()));
+        }
+      }),
+      { numRuns: 100, seed: 42 },
+    );
   });
 
   it('refuses to commit to or write an unsealed / sealed state', () => {

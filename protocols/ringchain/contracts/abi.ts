@@ -17,6 +17,7 @@
  *     data) → Solidity's Panic(0x41) "too much memory", reported as `panic: 0x41`.
  * Rejections throw `AbiDecodeError`; callers turn them into a revert with empty data (or the panic).
  */
+import { bytesToHex, hexToBytes } from '../../crypto/encoding.ts';
 import { keccak256 } from '../../crypto/hash.ts';
 import { addressFromBytes, addressToBytes, type Address } from './api.ts';
 
@@ -73,20 +74,13 @@ function headSize(type: AbiType): number {
 /** A 256-bit unsigned integer as a 32-byte big-endian word. */
 export function wordFromBigint(value: bigint): Uint8Array {
   if (value < 0n || value >> 256n !== 0n) throw new RangeError('word out of range');
-  const out = new Uint8Array(WORD);
-  let v = value;
-  for (let i = WORD - 1; i >= 0 && v > 0n; i--) {
-    out[i] = Number(v & 0xffn);
-    v >>= 8n;
-  }
-  return out;
+  // Through hex: one native conversion instead of 32 BigInt shifts (storage digests convert every slot).
+  return hexToBytes(value.toString(16).padStart(64, '0'));
 }
 
 /** The big-endian unsigned value of `bytes` (any length ≤ 32). */
 export function bigintFromBytes(bytes: Uint8Array): bigint {
-  let v = 0n;
-  for (const b of bytes) v = (v << 8n) | BigInt(b);
-  return v;
+  return bytes.length === 0 ? 0n : BigInt('0x' + bytesToHex(bytes));
 }
 
 /** An address as a 32-byte word (left-padded) and back. */

@@ -12,11 +12,14 @@
  * Patricia trie; the simulator needs equality of states, not light-client proofs, so it uses a
  * two-level hash that is canonical (equal contents ⇒ equal commitment, whatever the history) and
  * cheap to update:
- *   storageDigest(a) = KEC( ‖ over non-zero slots in ascending order: slot(32) ‖ value(32) )
+ *   slotBucket(s)    = KEC( ‖ over the non-zero slots whose lowest byte is s, ascending: slot(32) ‖ value(32) )
+ *   storageDigest(a) = KEC( ‖ over the non-empty slot buckets s, ascending: s(1) ‖ slotBucket(s) )
  *   accountDigest(a) = KEC( address(20) ‖ codeHash(32) ‖ storageDigest(a) )
  *   bucket(b)        = KEC( ‖ accountDigest over the accounts whose address starts with byte b, ascending )
  *   commitment       = KEC( ‖ for b = 0x00..0xff: bucket(b), or 32 zero bytes for an empty bucket )
- * A block recomputes only the digests of the accounts it touched and the buckets holding them.
+ * A block recomputes only the digests of the accounts it touched, and of those only the slot
+ * buckets it wrote (an ALC listing thousands of records rehashes a few of its 256 buckets), and the
+ * address buckets holding them.
  */
 import { Layered } from '../../pow/layered.ts';
 import { keccak256 } from '../../crypto/hash.ts';
@@ -32,9 +35,17 @@ export interface Immutables {
   readonly timestamp: number;
 }
 
+/** Storage bucket of a slot: its lowest byte (array elements KEC(p) + i spread over all buckets). */
+function slotBucket(slot: bigint): number {
+  return Number(slot & 0xffn);
+}
+
 /** A contract account. Mutable only while owned by an unsealed state (see `ContractWorld`). */
 export class ContractAccount implements ContractAccountView {
   private digestCache: Uint8Array | undefined;
+  /** Digest of each non-empty storage bucket, cached; `dirty` buckets need recomputing. */
+  private readonly bucketDigests: Map<number, Uint8Array>;
+  private readonly dirty: Set<number>;
 
   constructor(
     readonly address: Address,
@@ -43,11 +54,16 @@ export class ContractAccount implements ContractAccountView {
     readonly codeHash: Uint8Array,
     readonly immutables: Immutables,
     readonly storage: Map<bigint, bigint>,
-  ) {}
+    bucketDigests?: Map<number, Uint8Array>,
+  ) {
+    this.bucketDigests = bucketDigests ?? new Map();
+    this.dirty = bucketDigests === undefined ? new Set([...storage.keys()].map(slotBucket)) : new Set();
+  }
 
   /** A copy with its own storage map (code and immutables are shared: they never change). */
   copy(): ContractAccount {
-    return new ContractAccount(this.address, this.kind, this.code, this.codeHash, this.immutables, new Map(this.storage));
+    this.digest(); // settle the bucket digests so the copy inherits them clean
+    return new ContractAccount(this.address, this.kind, this.code, this.codeHash, this.immutables, new Map(this.storage), new Map(this.bucketDigests));
   }
 
   /** Storage value of a slot (0 when absent). */
@@ -59,22 +75,42 @@ export class ContractAccount implements ContractAccountView {
   store(slot: bigint, value: bigint): void {
     if (value === 0n) this.storage.delete(slot);
     else this.storage.set(slot, value);
+    this.dirty.add(slotBucket(slot));
     this.digestCache = undefined;
   }
 
-  /** accountDigest (module comment). */
+  /** accountDigest (module comment): only the storage buckets written since the last digest are rehashed. */
   digest(): Uint8Array {
     if (this.digestCache !== undefined) return this.digestCache;
-    const slots = [...this.storage.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    const buf = new Uint8Array(slots.length * 64);
-    slots.forEach((slot, i) => {
-      buf.set(wordFromBigint(slot), i * 64);
-      buf.set(wordFromBigint(this.storage.get(slot)!), i * 64 + 32);
+    if (this.dirty.size > 0) {
+      const members = new Map<number, bigint[]>();
+      for (const b of this.dirty) members.set(b, []);
+      for (const slot of this.storage.keys()) members.get(slotBucket(slot))?.push(slot);
+      for (const [b, slots] of members) {
+        if (slots.length === 0) {
+          this.bucketDigests.delete(b);
+          continue;
+        }
+        slots.sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
+        const buf = new Uint8Array(slots.length * 64);
+        slots.forEach((slot, i) => {
+          buf.set(wordFromBigint(slot), i * 64);
+          buf.set(wordFromBigint(this.storage.get(slot)!), i * 64 + 32);
+        });
+        this.bucketDigests.set(b, keccak256(buf));
+      }
+      this.dirty.clear();
+    }
+    const buckets = [...this.bucketDigests.keys()].sort((x, y) => x - y);
+    const storageBuf = new Uint8Array(buckets.length * 33);
+    buckets.forEach((b, i) => {
+      storageBuf[i * 33] = b;
+      storageBuf.set(this.bucketDigests.get(b)!, i * 33 + 1);
     });
     const head = new Uint8Array(20 + 32 + 32);
     head.set(addressToBytes(this.address));
     head.set(this.codeHash, 20);
-    head.set(keccak256(buf), 52);
+    head.set(keccak256(storageBuf), 52);
     this.digestCache = keccak256(head);
     return this.digestCache;
   }
