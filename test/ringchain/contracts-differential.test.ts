@@ -305,8 +305,8 @@ async function runSequence(steps: Step[]): Promise<void> {
     const account = state.get(address)!;
     expect(hex(await ref.code(address)), `code of ${account.kind} ${address}`).toBe(hex(account.code));
     for (const [slot, value] of account.storage) expect(await ref.storageAt(address, slot), `${address} slot ${slot}`).toBe(value);
-    const hashed = [...account.storage.keys()].map((slot) => hex(keccak256(wordFromBigint(slot)))).sort();
-    expect(await ref.storageKeyHashes(address), `${address}: the EVM has no other non-zero slot`).toEqual(hashed);
+    const slots = [...account.storage.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    expect(ref.storageSlots(address), `${address}: the EVM has no other non-zero slot`).toEqual(slots);
   }
 }
 

@@ -10,6 +10,7 @@
  */
 import { createBlock } from '@ethereumjs/block';
 import { Common, Hardfork, Mainnet } from '@ethereumjs/common';
+import { SimpleStateManager } from '@ethereumjs/statemanager';
 import { createLegacyTx } from '@ethereumjs/tx';
 import { Account, Address as EthAddress, privateToAddress } from '@ethereumjs/util';
 import { createVM, runTx, type VM } from '@ethereumjs/vm';
@@ -41,12 +42,16 @@ export class EvmReference {
   private constructor(
     readonly vm: VM,
     readonly common: Common,
+    private readonly state: SimpleStateManager,
   ) {}
 
   static async create(): Promise<EvmReference> {
     const common = new Common({ chain: Mainnet, hardfork: REFERENCE_HARDFORK });
-    const vm = await createVM({ common });
-    return new EvmReference(vm, common);
+    // The flat state manager: no Merkle Patricia trie to hash after every transaction (contract
+    // execution and gas do not depend on it), and storage keys stay readable for the comparison.
+    const state = new SimpleStateManager({ common });
+    const vm = await createVM({ common, stateManager: state });
+    return new EvmReference(vm, common, state);
   }
 
   /** A funded externally-owned account with a key derived from `label`. */
@@ -82,11 +87,15 @@ export class EvmReference {
     return bigintFromBytes(v);
   }
 
-  /** Number of non-zero storage slots of an account (the trie's keys are hashed, so counts and KEC(slot) sets are what can be compared). */
-  async storageKeyHashes(address: Address): Promise<string[]> {
-    const sm = this.vm.stateManager as unknown as { dumpStorage(a: EthAddress): Promise<Record<string, string>> };
-    const dump = await sm.dumpStorage(new EthAddress(addressToBytes(address)));
-    return Object.keys(dump).map((k) => k.replace(/^0x/, '')).sort();
+  /** Every non-zero storage slot of an account, ascending (to check the EVM holds no slot the engine lacks). */
+  storageSlots(address: Address): bigint[] {
+    const prefix = `${address}_0x`;
+    const top = this.state.storageStack[this.state.storageStack.length - 1];
+    const out: bigint[] = [];
+    for (const [key, value] of top) {
+      if (key.startsWith(prefix) && bigintFromBytes(value) !== 0n) out.push(BigInt('0x' + key.slice(prefix.length)));
+    }
+    return out.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   }
 
   private lastBlock: { env: BlockEnv; block: ReturnType<typeof createBlock> } | undefined;
