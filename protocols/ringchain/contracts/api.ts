@@ -15,7 +15,7 @@
  * `@ethereumjs/evm` (the differential test in test/ringchain/contracts-differential.test.ts):
  *   - `Tc` (deployment code) = the compiled **init bytecode** of RC, MRC or ALC (solc output,
  *     committed in `compiled.json`) followed by the ABI-encoded constructor arguments. The engine
- *     recognises the contract by the Keccak-256 hash of the init-code prefix; any other code is
+ *     recognises the contract by its init-code prefix (compared byte for byte); any other code is
  *     `invalid` (this simulator runs only the three record contracts).
  *   - `Td` (call data) = the ABI call data: 4-byte selector ‖ ABI-encoded arguments
  *     (Solidity ABI specification, "Function Selector and Argument Encoding").

@@ -9,7 +9,6 @@
  * the storage slots of each state variable (to lay storage out as solc does).
  */
 import { hexToBytes } from '../../crypto/encoding.ts';
-import { keccak256 } from '../../crypto/hash.ts';
 import type { ContractKind } from './api.ts';
 import artefactJson from './compiled.json' with { type: 'json' };
 
@@ -56,13 +55,6 @@ function load(kind: ContractKind): ContractCode {
 }
 
 export const CODE: Readonly<Record<ContractKind, ContractCode>> = { RC: load('RC'), MRC: load('MRC'), ALC: load('ALC') };
-
-/** Keccak-256 of each init code (how a deployment is recognised, together with a byte comparison). */
-export const INIT_CODE_HASH: Readonly<Record<ContractKind, Uint8Array>> = {
-  RC: keccak256(CODE.RC.initCode),
-  MRC: keccak256(CODE.MRC.initCode),
-  ALC: keccak256(CODE.ALC.initCode),
-};
 
 /** The runtime code the EVM stores for a deployment: the template with each immutable's word written in. */
 export function runtimeCode(kind: ContractKind, immutableWords: Readonly<Record<string, Uint8Array>>): Uint8Array {
