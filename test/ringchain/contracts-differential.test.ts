@@ -80,7 +80,11 @@ const step: fc.Arbitrary<Step> = fc.oneof(
       op: fc.constant('deployBadRecord' as const),
       who,
       offset: fc.constantFrom(0n, 0x20n, 0x40n, 0x3fn, (1n << 64n) - 1n, 1n << 64n, 1n << 255n),
-      length: fc.constantFrom(0n, 1n, 31n, 32n, 33n, 64n, 65n, 1000n, (1n << 64n) - 1n, 1n << 64n, 1n << 255n),
+      length: fc.oneof(
+        fc.constantFrom(0n, 1n, 31n, 32n, 33n, 64n, 65n, 1000n, 1n << 64n, 1n << 255n),
+        // Around solc's allocation limit (free pointer + size past 2^64 − 1 panics).
+        fc.integer({ min: 1, max: 400 }).map((k) => (1n << 64n) - BigInt(k)),
+      ),
       data: fc.uint8Array({ maxLength: 80 }),
     }),
   },
@@ -322,6 +326,30 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
 }
 
 describe('contracts: TypeScript engine vs solc + @ethereumjs/vm (differential)', () => {
+  it('agree on where a huge `bytes` length panics (Panic 0x41) or reverts in the MRC constructor', async () => {
+    // solc allocates memory for the decoded bytes before checking they are there: the free pointer
+    // (after 2 immutables and the arguments) plus the allocation must stay ≤ 2^64 − 1.
+    const ref = await EvmReference.create();
+    const sender = await ref.actor('boundary');
+    const engine = createContractEngine();
+    const state = emptyContractState().fork();
+    const block: BlockEnv = { number: 1, timestamp: 1, beneficiary: sender, gasLimit: BLOCK_GAS };
+    const outcomes = new Set<string>();
+    for (const dataLength of [0, 4, 40, 96]) {
+      const free = 0x80 + 64 + 64 + dataLength;
+      const threshold = (1n << 64n) - BigInt(free + 32 + 31); // around the last length that fits
+      for (let d = -40n; d <= 40n; d += 8n) {
+        const code = concat(CODE.MRC.initCode, concat(concat(wordFromBigint(32n), wordFromBigint(threshold + d)), new Uint8Array(dataLength)));
+        const tx: ContractTx = { kind: 'deploy', sender, nonce: await ref.nonce(sender), code, gasLimit: AMPLE_GAS, gasPrice: 1n };
+        const evm = await ref.execute(tx, block);
+        const ts = engine.execute(state, tx, block);
+        expect([ts.status, hex(ts.returnData)], `data ${dataLength}, length ${threshold + d}`).toEqual([evm.status, hex(evm.returnData)]);
+        outcomes.add(hex(evm.returnData) === '' ? 'revert' : 'panic');
+      }
+    }
+    expect([...outcomes].sort()).toEqual(['panic', 'revert']); // both sides of the boundary were hit
+  });
+
   it(`agrees on ${RUNS} random call sequences (seed ${SEED})`, async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(step, { minLength: 4, maxLength: 16 }), async (steps) => {

@@ -13,8 +13,9 @@
  *   - uint<M> with bits above M, an address with non-zero upper 12 bytes, a bool other than 0/1,
  *     bytes<M> with non-zero bytes after the first M → reject (no silent truncation);
  *   - a dynamic value's offset or length above 2^64 − 1, or a tail that does not fit → reject;
- *   - a `bytes` length above 2^64 − 1 while decoding from memory (constructor arguments, return
- *     data) → Solidity's Panic(0x41) "too much memory", reported as `panic: 0x41`.
+ *   - decoding from memory (constructor arguments, return data), a `bytes` whose allocation would
+ *     move solc's free-memory pointer past 2^64 − 1 → Panic(0x41) "too much memory", checked
+ *     before the bounds, reported as `panic: 0x41`.
  * Rejections throw `AbiDecodeError`; callers turn them into a revert with empty data (or the panic).
  */
 import { bytesToHex, hexToBytes } from '../../crypto/encoding.ts';
@@ -56,6 +57,10 @@ export class AbiDecodeError extends Error {
 
 const WORD = 32;
 const U64_MAX = (1n << 64n) - 1n;
+
+function roundUp32(n: bigint): bigint {
+  return (n + 31n) & ~31n;
+}
 
 function isDynamic(type: AbiType): boolean {
   if (type.t === 'bytes' || type.t === 'array') return true;
@@ -189,7 +194,22 @@ class Reader {
   constructor(
     readonly data: Uint8Array,
     readonly source: AbiSource,
+    /** Memory decoding: solc's free-memory pointer when decoding starts, in bytes. */
+    public freePointer: bigint,
   ) {}
+
+  /**
+   * solc's `allocate_memory` for a decoded `bytes` of `length` bytes, before it checks that the
+   * bytes are there: Panic(0x41) if the new free pointer would pass 2^64 − 1.
+   */
+  allocateBytes(length: bigint): void {
+    if (this.source !== 'memory') return;
+    if (length > U64_MAX) throw new AbiDecodeError('bytes length too large', 0x41);
+    const size = roundUp32(length) + 32n;
+    const next = this.freePointer + roundUp32(size);
+    if (next > U64_MAX) throw new AbiDecodeError('allocation past 2^64 − 1', 0x41);
+    this.freePointer = next;
+  }
 
   word(at: number): bigint {
     if (at + WORD > this.data.length) throw new AbiDecodeError('read past the end');
@@ -226,10 +246,8 @@ function decodeAt(r: Reader, type: AbiType, start: number, end: number): AbiValu
       // Solidity: require(offset + 0x1f < end) before reading the length word.
       if (!(start + 0x1f < end)) throw new AbiDecodeError('bytes head out of range');
       const length = r.word(start);
-      if (length > U64_MAX) {
-        if (r.source === 'memory') throw new AbiDecodeError('bytes length too large', 0x41);
-        throw new AbiDecodeError('bytes length too large');
-      }
+      r.allocateBytes(length); // memory: solc allocates (and may panic) before the bounds check
+      if (length > U64_MAX) throw new AbiDecodeError('bytes length too large');
       if (BigInt(start + WORD) + length > BigInt(end)) throw new AbiDecodeError('bytes tail out of range');
       const n = Number(length);
       return r.data.slice(start + WORD, start + WORD + n);
@@ -275,8 +293,8 @@ function decodeTupleBody(r: Reader, types: readonly AbiType[], base: number, end
 }
 
 /** Decodes `data` as the tuple `types`, strictly (see the module comment). Trailing bytes are ignored. */
-export function abiDecode(types: readonly AbiType[], data: Uint8Array, source: AbiSource = 'calldata'): AbiValue[] {
-  return decodeTupleBody(new Reader(data, source), types, 0, data.length);
+export function abiDecode(types: readonly AbiType[], data: Uint8Array, source: AbiSource = 'calldata', freePointer = 0x80): AbiValue[] {
+  return decodeTupleBody(new Reader(data, source, BigInt(freePointer)), types, 0, data.length);
 }
 
 // --- selectors and errors --------------------------------------------------------------------

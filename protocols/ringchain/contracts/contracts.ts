@@ -64,9 +64,9 @@ function addressTopic(address: Address): Uint8Array {
 }
 
 /** ABI-decodes constructor arguments or return data (memory); a malformed input reverts as solc's decoder does. */
-export function decodeOrRevert(frame: Frame, types: readonly AbiType[], data: Uint8Array, what: string): AbiValue[] {
+export function decodeOrRevert(frame: Frame, types: readonly AbiType[], data: Uint8Array, what: string, freePointer?: number): AbiValue[] {
   try {
-    return abiDecode(types, data, 'memory');
+    return abiDecode(types, data, 'memory', freePointer);
   } catch (e) {
     if (e instanceof AbiDecodeError) {
       frame.revert(e.panic !== undefined ? panicData(e.panic) : EMPTY, `malformed ${what}: ${e.message}`);
@@ -241,7 +241,11 @@ export class MedicalRecordContract extends ContractLogic {
   readonly kind = 'MRC' as const;
 
   construct(frame: Frame, args: Uint8Array): Record<string, Uint8Array> {
-    const [data] = decodeOrRevert(frame, [abi.bytes], args, 'MRC constructor arguments');
+    // solc's constructor keeps the immutables at 0x80.. (one word each), copies the arguments right
+    // after them and sets the free-memory pointer to their end, unrounded (see its assembly:
+    // `mstore(0x40, 0xc0)` … `codecopy` … `add` `mstore(0x40, …)`); decoding allocates from there.
+    const freePointer = 0x80 + 32 * Object.keys(CODE.MRC.immutables).length + args.length;
+    const [data] = decodeOrRevert(frame, [abi.bytes], args, 'MRC constructor arguments', freePointer);
     frame.storeNewBytes(MRC_SLOTS.record, data as Uint8Array);
     // Solidity `uint64(block.timestamp)` keeps the low 64 bits.
     const timestamp = BigInt(frame.block.timestamp) & ((1n << 64n) - 1n);
