@@ -6,7 +6,7 @@ export * from './api.ts';
 export { createContractEngine, createdAddress, recogniseDeployment } from './engine.ts';
 export { contractReader } from './reader.ts';
 export { contractTxData, decodeGetDataResult, decodeQueryResult, type RecordData } from './txdata.ts';
-export { CONTRACT_MUTANT_NAMES } from './mutants.ts';
+export { CONTRACT_MUTANTS, CONTRACT_MUTANT_NAMES, type ContractMutant } from './mutants.ts';
 import { ContractWorld } from './world-state.ts';
 import type { ContractWorldState } from './api.ts';
 

@@ -26,10 +26,27 @@ class RegisterWithoutOwnerCheck extends RegisterContract {
   protected override onlyOwner(_frame: Frame, _self: ContractAccount): void {}
 }
 
-/** Every mutant: which contracts it replaces. */
-export const CONTRACT_MUTANTS: Readonly<Record<ContractMutantName, () => Partial<Record<ContractKind, ContractLogic>>>> = {
-  'alc-not-updated-on-unwarrant': () => ({ MRC: new RecordWithoutAlcUpdate() }),
-  'owner-check-skipped': () => ({ MRC: new RecordWithoutOwnerCheck(), RC: new RegisterWithoutOwnerCheck() }),
+export interface ContractMutant {
+  /** One line for `medsim check` listings (sim/protocol.ts `ProtocolMutant.description`). */
+  readonly description: string;
+  /** The invariant that must catch it, in words (the chain's checker declares the name). */
+  readonly caughtBy: string;
+  /** The contracts it replaces. */
+  readonly contracts: () => Partial<Record<ContractKind, ContractLogic>>;
+}
+
+/** Every contract mutant, for the chain's `ProtocolModule.mutants` (docs/check.md "Declaring mutants"). */
+export const CONTRACT_MUTANTS: Readonly<Record<ContractMutantName, ContractMutant>> = {
+  'alc-not-updated-on-unwarrant': {
+    description: 'MRC unwarrant never tells the ALC: a revoked institution stays on the record list',
+    caughtBy: 'every ALC equals the set of MRCs that currently warrant that institution',
+    contracts: () => ({ MRC: new RecordWithoutAlcUpdate() }),
+  },
+  'owner-check-skipped': {
+    description: 'MRC warrant / unwarrant and RC personInfo / subjoin run for any caller',
+    caughtBy: "no MRC's authorisation list changed except by its owner",
+    contracts: () => ({ MRC: new RecordWithoutOwnerCheck(), RC: new RegisterWithoutOwnerCheck() }),
+  },
 };
 
 /** Names accepted by `createContractEngine({ mutant })`. */
@@ -39,7 +56,7 @@ export const CONTRACT_MUTANT_NAMES = Object.keys(CONTRACT_MUTANTS) as ContractMu
 export function contractsFor(mutant: ContractMutantName | undefined): Record<ContractKind, ContractLogic> {
   const honest = honestContracts();
   if (mutant === undefined) return honest;
-  const make = CONTRACT_MUTANTS[mutant];
-  if (make === undefined) throw new RangeError(`unknown contract mutant ${JSON.stringify(mutant)}; known: ${CONTRACT_MUTANT_NAMES.join(', ')}`);
-  return { ...honest, ...make() };
+  const declared = CONTRACT_MUTANTS[mutant];
+  if (declared === undefined) throw new RangeError(`unknown contract mutant ${JSON.stringify(mutant)}; known: ${CONTRACT_MUTANT_NAMES.join(', ')}`);
+  return { ...honest, ...declared.contracts() };
 }
