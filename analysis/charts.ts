@@ -244,3 +244,60 @@ export async function writeChart(dir: string, name: string, options: ChartOption
   writeFileAtomic(paths.png, svgToPng(svg));
   return paths;
 }
+
+/** One bar of a grouped bar chart: `value` of `series` for `category`. */
+export interface BarRow {
+  category: string;
+  series: string;
+  value: number;
+}
+
+export interface BarChartOptions {
+  title: string;
+  subtitle?: string;
+  /** Axis title of the categories (left). */
+  categoryTitle: string;
+  /** Axis title of the values (bottom). */
+  valueTitle: string;
+  valueLog?: boolean;
+  width?: number;
+  /** Height of one category's band, in px. */
+  bandHeight?: number;
+}
+
+export const BAR_COLUMNS = ['category', 'series', 'value'] as const;
+
+/** A horizontal grouped bar chart spec: one band per category (in row order), one bar per series. */
+export function barChartSpec(options: BarChartOptions, data: { url: string } | { values: BarRow[] }, categories: readonly string[], seriesCount: number): TopLevelSpec {
+  const dataSpec = 'url' in data ? { url: data.url, format: { type: 'csv' as const, parse: { value: 'number' } } } : { values: data.values };
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: { text: options.title, ...(options.subtitle ? { subtitle: options.subtitle } : {}) },
+    data: dataSpec,
+    config: { font: CHART_FONT, legend: { labelFontSize: 11 }, axis: { labelFontSize: 11, titleFontSize: 12 }, title: { fontSize: 14, subtitleFontSize: 11 } },
+    width: options.width ?? 420,
+    height: { step: Math.max(4, Math.floor((options.bandHeight ?? 26) / Math.max(1, seriesCount))) },
+    mark: { type: 'bar' },
+    encoding: {
+      y: { field: 'category', type: 'nominal', title: options.categoryTitle, sort: [...categories], axis: { labelLimit: 420 } },
+      yOffset: { field: 'series', type: 'nominal', sort: null },
+      // No stacking: on a log scale a stacked bar would start at 0 (log 0 = −∞).
+      x: { field: 'value', type: 'quantitative', title: options.valueTitle, stack: null, scale: options.valueLog ? { type: 'log' } : { zero: true } },
+      color: { field: 'series', type: 'nominal', title: null, sort: null, legend: { orient: 'bottom', direction: 'vertical', labelLimit: 400 } },
+      tooltip: [{ field: 'category' }, { field: 'series' }, { field: 'value', format: ',' }],
+    },
+  } as unknown as TopLevelSpec;
+}
+
+/** Writes a grouped bar chart as `<name>.chart.csv`, `<name>.vl.json`, `<name>.svg` and `<name>.png` (as writeChart does). */
+export async function writeBarChart(dir: string, name: string, options: BarChartOptions, rows: BarRow[]): Promise<WrittenChart> {
+  const paths = { spec: join(dir, `${name}.vl.json`), csv: join(dir, `${name}.chart.csv`), svg: join(dir, `${name}.svg`), png: join(dir, `${name}.png`) };
+  const categories = [...new Set(rows.map((r) => r.category))];
+  const seriesCount = new Set(rows.map((r) => r.series)).size;
+  writeFileAtomic(paths.csv, toCsv(rows as unknown as Record<string, unknown>[], BAR_COLUMNS));
+  writeJsonAtomic(paths.spec, barChartSpec(options, { url: `${name}.chart.csv` }, categories, seriesCount));
+  const svg = await renderSvg(barChartSpec(options, { values: rows }, categories, seriesCount));
+  writeFileAtomic(paths.svg, svg);
+  writeFileAtomic(paths.png, svgToPng(svg));
+  return paths;
+}

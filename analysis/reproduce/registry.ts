@@ -2,6 +2,7 @@
  * The figures `medsim reproduce` knows. Adding a figure: write analysis/reproduce/<id>.ts
  * exporting a `Figure` (id, title, source, published, needs, run) and add it here.
  */
+import { contractGasFigure } from './contract-gas.ts';
 import { doubleSpendFigure } from './double-spend.ts';
 import { dposConsistencyFigure } from './dpos-consistency.ts';
 import { paillierTableFigure } from './paillier-table.ts';
@@ -10,4 +11,4 @@ import { powPropagationFigure } from './pow-propagation.ts';
 import { selfishMiningFigure } from './selfish-mining.ts';
 import type { Figure } from './types.ts';
 
-export const FIGURES: readonly Figure[] = [doubleSpendFigure, dposConsistencyFigure, paillierTableFigure, pbftThroughputFigure, powPropagationFigure, selfishMiningFigure];
+export const FIGURES: readonly Figure[] = [contractGasFigure, doubleSpendFigure, dposConsistencyFigure, paillierTableFigure, pbftThroughputFigure, powPropagationFigure, selfishMiningFigure];
