@@ -38,6 +38,7 @@
  */
 import { ed25519, ristretto255, ristretto255_hasher } from '@noble/curves/ed25519.js';
 import { bytesToNumberLE, equalBytes, numberToBytesLE } from '@noble/curves/utils.js';
+import { frameParts } from './encoding.ts';
 import { randomBelow } from './random.ts';
 import type { RandomSource } from './random.ts';
 
@@ -158,20 +159,8 @@ export function toBytes(data: Uint8Array | string): Uint8Array {
   return typeof data === 'string' ? encoder.encode(data) : data;
 }
 
-/** Unambiguous framing: for each part, 4-byte big-endian length ‖ bytes. */
-export function frame(parts: readonly Uint8Array[]): Uint8Array {
-  let total = 0;
-  for (const p of parts) total += 4 + p.length;
-  const out = new Uint8Array(total);
-  const view = new DataView(out.buffer);
-  let off = 0;
-  for (const p of parts) {
-    view.setUint32(off, p.length, false);
-    out.set(p, off + 4);
-    off += 4 + p.length;
-  }
-  return out;
-}
+/** Unambiguous framing: for each part, 4-byte big-endian length ‖ bytes (`frameParts`). */
+export const frame: (parts: readonly Uint8Array[]) => Uint8Array = frameParts;
 
 /**
  * hash-to-scalar: RFC 9380 §5.3.1 expand_message_xmd(SHA-512, DST, 64 bytes) over

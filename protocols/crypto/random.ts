@@ -18,6 +18,7 @@
 import { randomFillSync } from 'node:crypto';
 import { chacha20 } from '@noble/ciphers/chacha.js';
 import { sha256 } from '@noble/hashes/sha2.js';
+import { frameParts } from './encoding.ts';
 
 /** Returns `n` fresh random bytes. */
 export type RandomSource = (n: number) => Uint8Array;
@@ -30,6 +31,41 @@ export const osRandom: RandomSource = (n: number) => {
 };
 
 const encoder = new TextEncoder();
+
+/** A seed as the crypto library accepts it: a run seed number, a string, or raw bytes. */
+export type SeedInput = number | string | Uint8Array;
+
+/** Tag bytes of `encodeSeed`: the seed's type is part of its encoding. */
+const SEED_TAG = { number: 0x01, string: 0x02, bytes: 0x03 } as const;
+
+/**
+ * The injective byte encoding of a seed: one tag byte naming its type (0x01 number, 0x02 string,
+ * 0x03 bytes) followed by its content — the shortest round-trip decimal form of a number
+ * (`String(x)`; −0 counts as 0), the UTF-8 of a string, or the bytes themselves. So the number 1,
+ * the string "1" and the byte 0x31 are three different seeds. Non-finite numbers are refused.
+ */
+export function encodeSeed(seed: SeedInput): Uint8Array {
+  let tag: number;
+  let body: Uint8Array;
+  if (typeof seed === 'number') {
+    if (!Number.isFinite(seed)) throw new RangeError('seed: a number seed must be finite');
+    tag = SEED_TAG.number;
+    body = encoder.encode(String(seed === 0 ? 0 : seed));
+  } else if (typeof seed === 'string') {
+    tag = SEED_TAG.string;
+    body = encoder.encode(seed);
+  } else if (seed instanceof Uint8Array) {
+    tag = SEED_TAG.bytes;
+    body = seed;
+  } else {
+    throw new TypeError('seed: expected a number, a string or a Uint8Array');
+  }
+  const out = new Uint8Array(1 + body.length);
+  out[0] = tag;
+  out.set(body, 1);
+  return out;
+}
+
 const STREAM_DOMAIN = encoder.encode('medchain-sim/random/v1');
 /** Keystream bytes generated per ChaCha20 call (16 blocks); amortises the call overhead. */
 const CHUNK_BYTES = 1024;
