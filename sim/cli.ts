@@ -212,7 +212,6 @@ export function buildProgram(): Command {
       const r = await benchCrypto({
         bits,
         paillierReps: positive('--reps', opts.reps),
-        keyCacheFile: join(PROJECT_ROOT, 'results', 'bench-cache', 'paillier-keys.json'),
         log: (line) => process.stderr.write(`${line}\n`),
       });
       if (opts.json) printJson(r);

@@ -8,11 +8,9 @@
  * - `ring`: bLSAG sign and verify by ring size (target ≤ 20 ms each at size 11);
  * - `ed25519`: native sign and verify, µs;
  * - `pre`: Umbral encrypt, re-encrypt (one proxy) and threshold decrypt.
- * All values are medians. Key generation is not part of Table 2; generated Paillier keys are
- * cached in `keyCacheFile` so later runs skip it.
+ * All values are medians. Key generation is not part of Table 2; generated Paillier keys and the
+ * ring-Pedersen setup go through the key cache (`keycache.ts`), so later runs skip it.
  */
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { generateKeyPair, sign, verify } from './ed25519.ts';
 import { seededRandom } from './random.ts';
 import { benchPaillier, PAPER_TABLE2, type PaillierBenchResult } from './bench-paillier.ts';
@@ -25,8 +23,8 @@ export interface CryptoBenchOptions {
   paillierReps?: number;
   /** Ring sizes. Default 2, 11, 16, 64. */
   ringSizes?: number[];
-  /** JSON file caching generated Paillier primes between runs. */
-  keyCacheFile?: string;
+  /** Key cache directory (`keycache.ts`; default `.cache/medsim/keys`, `false` = memory only). */
+  keyCacheDir?: string | false;
   log?: (line: string) => void;
 }
 
@@ -80,8 +78,7 @@ export async function benchCrypto(options: CryptoBenchOptions = {}): Promise<Cry
   log('proxy re-encryption …');
   const p = benchPre(9);
   log('paillier (Table 2; 4096-bit key generation takes minutes unless cached) …');
-  if (options.keyCacheFile) mkdirSync(dirname(options.keyCacheFile), { recursive: true });
-  const pb: PaillierBenchResult = benchPaillier(options.bits ?? [1024, 2048, 4096], options.paillierReps ?? 9, { keyCacheFile: options.keyCacheFile, log });
+  const pb: PaillierBenchResult = benchPaillier(options.bits ?? [1024, 2048, 4096], options.paillierReps ?? 9, { keyCacheDir: options.keyCacheDir, log });
   const paillier = pb.rows.map((r) => ({
     bits: r.bits,
     feeEncryptProveMs: round(r.feeEncryptProveMs.wallMs),
