@@ -13,7 +13,8 @@ import { benchRace, benchSweep } from './bench-sweep.ts';
 import { FIGURES, reproduce, UnknownFigure } from './reproduce/index.ts';
 import { findExport } from './reproduce/needs.ts';
 import { writeReport } from './report.ts';
-import { mergeSweeps, parseShard, progressWanted, runSweep, SweepUsageError } from './sweep.ts';
+import { mergeSweeps, parseShard, progressWanted, readSpec, runSweep, SweepUsageError } from './sweep.ts';
+import { PRINTED_REPLAYS, replayFromHere, sweepText } from './sweep-text.ts';
 
 export const ANALYSIS_EXIT = { ok: 0, failure: 1, usage: 2, interrupted: 130 } as const;
 
@@ -43,6 +44,12 @@ function guarded<A extends unknown[]>(fn: (...args: A) => Promise<void>): (...ar
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
+function countBy(keys: string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const k of keys) out[k] = (out[k] ?? 0) + 1;
+  return out;
+}
+
 export function registerAnalysisCommands(program: Command): void {
   program
     .command('sweep')
@@ -51,7 +58,7 @@ export function registerAnalysisCommands(program: Command): void {
     .option('--trials <n>', 'trials per point (default: sweep.trials in the scenario, else 10)')
     .option('--workers <k>', 'worker threads (default: number of cores; 0 = run in this thread)')
     .option('--out <dir>', 'results directory (default results/<scenario>/sweep-<id>[-shard-i-of-N])')
-    .option('--json', 'print {"points","trials","workers","wallMs","aggregateHash","resultsDir"}')
+    .option('--json', 'print {"points","trials","workers","wallMs","aggregateHash","resultsDir","violations","violationsByInvariant","failed","replays"}')
     .option('--shard <i/N>', 'run only shard i of N (1-based) and write a partial result for `medsim merge`')
     .option('--resume', 'continue the sweep in its results directory, skipping finished trials')
     .option('--keep-going', 'run every trial even if some fail (exit 0; failures listed with their seeds)')
@@ -98,25 +105,17 @@ export function registerAnalysisCommands(program: Command): void {
             signal: controller.signal,
             json: Boolean(opts.json),
           });
+          const findings = o.findings!;
           if (opts.json) {
-            printJson({ points: o.points, trials: o.trials, workers: o.workers, wallMs: o.wallMs, aggregateHash: o.aggregateHash, resultsDir: o.resultsDir });
+            printJson({
+              points: o.points, trials: o.trials, workers: o.workers, wallMs: o.wallMs, aggregateHash: o.aggregateHash, resultsDir: o.resultsDir,
+              violations: findings.violations.length, violationsByInvariant: countBy(findings.violations.map((v) => v.invariant)), failed: findings.failures.length,
+              replays: [...findings.violations, ...findings.failures].slice(0, PRINTED_REPLAYS).map((v) => ({ p: v.p, i: v.i, seed: v.seed, replay: replayFromHere(o.resultsDir, v.p, v.seed) })),
+            });
           } else {
-            process.stdout.write(
-              [
-                `points     ${o.points}`,
-                `trials     ${o.trials}${shard ? ` (shard ${shard.index}/${shard.count})` : ''} — ran ${o.ran}, resumed ${o.resumed}${o.complete ? '' : ', INCOMPLETE'}`,
-                `workers    ${o.workers}`,
-                `wall time  ${(o.wallMs / 1000).toFixed(2)} s`,
-                `aggregate  ${o.aggregateHash}`,
-                `results    ${o.resultsDir}`,
-              ].join('\n') + '\n',
-            );
-          }
-          for (const f of o.failures) {
-            const sets = Object.entries((await import('./sweep.ts')).readSpec(o.resultsDir).points[f.p].assignments)
-              .map(([k, v]) => ` --set ${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
-              .join('');
-            process.stderr.write(`FAILED trial ${f.i} of point ${f.p} (seed ${f.seed}): ${f.error}\n  replay: npx medsim run ${file} --seed ${f.seed}${sets}\n`);
+            const spec = readSpec(o.resultsDir);
+            const progress = [shard ? `shard ${shard.index}/${shard.count}: ${o.trials} trials` : '', `ran ${o.ran}, resumed ${o.resumed}`, o.complete ? '' : 'INCOMPLETE'].filter(Boolean).join(', ');
+            process.stdout.write(sweepText({ points: o.points, trialsPerPoint: spec.trials, trials: o.trials, workers: o.workers, wallMs: o.wallMs, aggregateHash: o.aggregateHash, resultsDir: o.resultsDir, findings, progress }));
           }
           if (o.interrupted) process.exitCode = ANALYSIS_EXIT.interrupted;
           else if (o.failures.length && !opts.keepGoing) process.exitCode = ANALYSIS_EXIT.failure;
@@ -132,12 +131,12 @@ export function registerAnalysisCommands(program: Command): void {
     .description('Merge the shard directories of one sweep into the single-machine result')
     .argument('<dirs...>', 'shard results directories (all N shards of the same sweep)')
     .option('--out <dir>', 'merged results directory (default results/<scenario>/sweep-<id>-merged)')
-    .option('--json', 'print {"points","trials","shards","aggregateHash","resultsDir"}')
+    .option('--json', 'print {"points","trials","shards","aggregateHash","resultsDir","violations","violationsByInvariant","failed"}')
     .action(
       guarded(async (dirs: string[], opts: { out?: string; json?: boolean }) => {
         const m = await mergeSweeps(dirs, opts.out ? { out: opts.out } : {});
-        if (opts.json) printJson({ points: m.points, trials: m.trials, shards: m.shards, aggregateHash: m.aggregateHash, resultsDir: m.resultsDir });
-        else process.stdout.write(`merged ${m.shards} shards: ${m.points} points, ${m.trials} trials\naggregate  ${m.aggregateHash}\nresults    ${m.resultsDir}\n`);
+        if (opts.json) printJson({ points: m.points, trials: m.trials, shards: m.shards, aggregateHash: m.aggregateHash, resultsDir: m.resultsDir, violations: m.findings.violations.length, violationsByInvariant: countBy(m.findings.violations.map((v) => v.invariant)), failed: m.findings.failures.length });
+        else process.stdout.write(sweepText({ points: m.points, trialsPerPoint: m.points ? m.trials / m.points : 0, trials: m.trials, aggregateHash: m.aggregateHash, resultsDir: m.resultsDir, findings: m.findings, progress: `merged from ${m.shards} shards` }));
         process.exitCode = m.failures.length ? ANALYSIS_EXIT.failure : ANALYSIS_EXIT.ok;
       }),
     );

@@ -39,7 +39,10 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { deriveSeed } from '../sim/rng.ts';
 import { makeManifest, PROJECT_ROOT, writeFileAtomic, writeJsonAtomic } from '../sim/results.ts';
 import { canonicalJson, csvRow, flattenNumbers } from './io.ts';
-import { meanInterval, summarize, wilson } from './stats.ts';
+import { defaultSummarizePoint } from './summarize.ts';
+import { headlineCsvColumns, type HeadlineAggregate, type ViolationAggregate } from './outcomes.ts';
+import { setPath } from '../sim/scenario/load.ts';
+import { writeReplayScenario } from '../sim/replay.ts';
 import { loadTrialModule, runTask, type WorkerReply, type WorkerTask } from './sweep-worker.ts';
 import type { TrialModule, TrialPoint } from './trial.ts';
 
@@ -121,6 +124,8 @@ export interface SweepOutcome {
   resumed: number;
   failures: TrialRecord[];
   identity: string;
+  /** Violations (with replay commands), failures and per-point summaries, when outputs were written. */
+  findings?: SweepFindings;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -277,32 +282,7 @@ export function readManifest(dir: string): SweepManifestFields & Record<string, 
 // ---------------------------------------------------------------------------------------------
 // Summaries
 
-/** Default per-point summary: every numeric leaf → n, mean, sd, percentiles and a 95 % t-interval of the mean; every boolean → proportion + Wilson 95 % CI. */
-export function defaultSummarizePoint(results: unknown[]): Record<string, unknown> {
-  const numeric = new Map<string, number[]>();
-  const bools = new Map<string, number[]>();
-  for (const r of results) {
-    for (const [k, v] of flattenNumbers(r)) {
-      const target = typeof v === 'boolean' ? bools : numeric;
-      let list = target.get(k);
-      if (!list) target.set(k, (list = []));
-      list.push(typeof v === 'boolean' ? (v ? 1 : 0) : v);
-    }
-  }
-  const out: Record<string, unknown> = {};
-  for (const k of [...numeric.keys()].sort()) {
-    const xs = numeric.get(k)!;
-    const iv = xs.length > 1 ? meanInterval(xs) : undefined;
-    out[k] = { ...summarize(xs), ciLow: iv ? iv.low : null, ciHigh: iv ? iv.high : null };
-  }
-  for (const k of [...bools.keys()].sort()) {
-    const xs = bools.get(k)!;
-    const s = xs.reduce((a, b) => a + b, 0);
-    const iv = wilson(s, xs.length);
-    out[k] = { n: xs.length, count: s, proportion: iv.estimate, ciLow: iv.low, ciHigh: iv.high };
-  }
-  return out;
-}
+export { defaultSummarizePoint } from './summarize.ts';
 
 export interface PointSummary {
   index: number;
@@ -325,16 +305,82 @@ async function summarizeAll(spec: SweepSpec, records: Map<number, TrialRecord>):
       if (r.ok) results.push(r.result);
       else failures++;
     }
-    const summary = results.length === 0 ? null : mod.summarizePoint ? mod.summarizePoint(results, point, spec.trialOptions) : defaultSummarizePoint(results);
+    const summary = results.length === 0 ? null : mod.summarizePoint ? await mod.summarizePoint(results, point, spec.trialOptions) : defaultSummarizePoint(results);
     out.push({ index: point.index, assignments: point.assignments, n: results.length, failures, summary });
   }
   return out;
 }
 
-async function writeOutputs(dir: string, spec: SweepSpec, records: Map<number, TrialRecord>, complete: boolean, hash: string, shard: Shard | undefined): Promise<void> {
+/** A trial that ended in a violation (or crashed), with the command that replays it. */
+export interface ViolationRecord {
+  p: number;
+  i: number;
+  seed: number;
+  kind: string;
+  invariant: string;
+  message: string;
+  traceHash: string | null;
+  /** `npx medsim run replay/point-<p>.yaml --seed <seed>`, from the sweep's directory; null when the sweep has no scenario. */
+  replay: string | null;
+}
+
+/** The point's scenario as written (unit strings): the sweep's resolved scenario with the point's values set. */
+export function pointScenarioRaw(spec: SweepSpec, p: number): Record<string, unknown> | undefined {
+  const base = spec.describe?.resolvedScenario;
+  if (!base || typeof base !== 'object' || Array.isArray(base)) return undefined;
+  const raw = structuredClone(base) as Record<string, unknown>;
+  delete raw.sweep;
+  for (const [path, value] of Object.entries(spec.points[p]?.assignments ?? {})) setPath(raw, path, structuredClone(value));
+  return raw;
+}
+
+/** Relative path (from the sweep directory) of point p's resolved scenario. */
+export const replayFileOf = (p: number) => `replay/point-${p}.yaml`;
+
+/**
+ * Writes `replay/point-<p>.yaml` for every point with a violating or failed trial (scenario
+ * sweeps only) and returns the violations in trial order with their replay commands.
+ */
+function writeReplays(dir: string, spec: SweepSpec, sorted: TrialRecord[]): { violations: ViolationRecord[]; replayFor: (r: TrialRecord) => string | null } {
+  const written = new Map<number, string | null>();
+  const fileFor = (p: number): string | null => {
+    if (written.has(p)) return written.get(p)!;
+    const raw = pointScenarioRaw(spec, p);
+    let rel: string | null = null;
+    if (raw) {
+      rel = replayFileOf(p);
+      const a = Object.entries(spec.points[p].assignments).map(([k, v]) => `${k} = ${JSON.stringify(v)}`).join(', ');
+      writeReplayScenario(dir, rel, raw, typeof raw.seed === 'number' ? raw.seed : spec.seed, [
+        `Sweep "${spec.name}", point ${p}${a ? ` (${a})` : ''}: the resolved scenario (extends merged, --set applied, the point's values set).`,
+        'Trial i of this point ran with its own seed: replay it with  npx medsim run <this file> --seed <trial seed>',
+        '(the seeds of violating and failed trials are listed in summary.json with their replay commands).',
+      ]);
+    }
+    written.set(p, rel);
+    return rel;
+  };
+  const replayFor = (r: TrialRecord) => {
+    const rel = fileFor(r.p);
+    return rel ? `npx medsim run ${rel} --seed ${r.seed}` : null;
+  };
+  const violations: ViolationRecord[] = [];
+  for (const r of sorted) {
+    const res = r.ok ? (r.result as { violation?: unknown; traceHash?: unknown } | null) : null;
+    const v = res?.violation as { kind?: unknown; invariant?: unknown; message?: unknown } | null | undefined;
+    if (v && typeof v === 'object' && typeof v.invariant === 'string') {
+      violations.push({ p: r.p, i: r.i, seed: r.seed, kind: String(v.kind), invariant: v.invariant, message: String(v.message ?? ''), traceHash: typeof res!.traceHash === 'string' ? res!.traceHash : null, replay: replayFor(r) });
+    }
+  }
+  return { violations, replayFor };
+}
+
+async function writeOutputs(dir: string, spec: SweepSpec, records: Map<number, TrialRecord>, complete: boolean, hash: string, shard: Shard | undefined): Promise<SweepFindings> {
   const perPoint = await summarizeAll(spec, records);
   const sorted = [...records.values()].sort((a, b) => a.p - b.p || a.i - b.i);
-  const failures = sorted.filter((r) => !r.ok).map((r) => ({ p: r.p, i: r.i, seed: r.seed, error: r.error }));
+  const { violations, replayFor } = writeReplays(dir, spec, sorted);
+  const failures = sorted.filter((r) => !r.ok).map((r) => ({ p: r.p, i: r.i, seed: r.seed, error: r.error, replay: replayFor(r) }));
+  const byInvariant: Record<string, number> = {};
+  for (const v of violations) byInvariant[v.invariant] = (byInvariant[v.invariant] ?? 0) + 1;
   writeJsonAtomic(join(dir, 'summary.json'), {
     name: spec.name,
     seed: spec.seed,
@@ -344,38 +390,73 @@ async function writeOutputs(dir: string, spec: SweepSpec, records: Map<number, T
     complete,
     shard: shard ?? null,
     aggregateHash: hash,
+    // Replay commands are relative to this directory (run them from here).
+    violationCount: violations.length,
+    violationsByInvariant: byInvariant,
+    violations,
     failures,
     perPoint,
   });
-  // trials.csv: one row per record, numeric leaves as columns.
+  // trials.csv: one row per record, numeric leaves as columns (headline values first).
   const keys = new Set<string>();
   const flat = sorted.map((r) => {
     const f = r.ok ? flattenNumbers(r.result) : new Map<string, number | boolean>();
     for (const k of f.keys()) keys.add(k);
     return f;
   });
-  const cols = [...keys].sort();
+  const firstKeys = (k: string) => (k.startsWith('headline.') ? 0 : 1);
+  const cols = [...keys].sort((a, b) => firstKeys(a) - firstKeys(b) || (a < b ? -1 : a > b ? 1 : 0));
+  const headlineLabels = (r: TrialRecord) => {
+    const h = r.ok ? ((r.result as { headline?: Record<string, unknown> } | null)?.headline ?? {}) : {};
+    return Object.fromEntries(Object.entries(h).filter(([, v]) => typeof v === 'string'));
+  };
+  const catCols = [...new Set(sorted.flatMap((r) => Object.keys(headlineLabels(r))))].sort();
+  const violationOf = (r: TrialRecord) => ((r.ok ? (r.result as { violation?: { invariant?: string } | null } | null)?.violation : null)?.invariant ?? '');
   const assignKeys = Object.keys(spec.points[0]?.assignments ?? {});
-  const lines = [csvRow(['point', ...assignKeys, 'trial', 'seed', 'ok', 'error', ...cols])];
+  const lines = [csvRow(['point', ...assignKeys, 'trial', 'seed', 'ok', 'error', ...catCols.map((c) => `headline.${c}`), 'violation', ...cols])];
   sorted.forEach((r, k) => {
     const a = spec.points[r.p]?.assignments ?? {};
-    lines.push(csvRow([r.p, ...assignKeys.map((key) => a[key]), r.i, r.seed, r.ok, r.error ?? '', ...cols.map((c) => flat[k].get(c))]));
+    const labels = headlineLabels(r);
+    lines.push(csvRow([r.p, ...assignKeys.map((key) => a[key]), r.i, r.seed, r.ok, r.error ?? '', ...catCols.map((c) => labels[c] ?? ''), violationOf(r), ...cols.map((c) => flat[k].get(c))]));
   });
   writeFileAtomic(join(dir, 'trials.csv'), lines.join('\n') + '\n');
-  // points.csv: n, failures, and the mean (or proportion) of each summarised field.
+  // points.csv: n, failures, the headline outcomes (shares or means with 95 % intervals, closed
+  // forms), violations per invariant, then the mean (or proportion) of every other field.
+  const headCols: string[] = [];
+  const violationCols: string[] = [];
   const pcols = new Set<string>();
-  for (const pp of perPoint) for (const k of Object.keys(pp.summary ?? {})) pcols.add(k);
-  const pc = [...pcols].sort();
-  const plines = [csvRow(['point', ...assignKeys, 'n', 'failures', ...pc.flatMap((c) => [`${c}.mean`, `${c}.ciLow`, `${c}.ciHigh`])])];
   for (const pp of perPoint) {
+    const sum = pp.summary ?? {};
+    for (const h of (sum.headline as HeadlineAggregate[] | undefined) ?? []) for (const [c] of headlineCsvColumns(h)) if (!headCols.includes(c)) headCols.push(c);
+    for (const v of ((sum.violations as ViolationAggregate | undefined)?.byInvariant ?? [])) if (!violationCols.includes(v.invariant)) violationCols.push(v.invariant);
+    for (const k of Object.keys(sum)) if (k !== 'headline' && k !== 'violations') pcols.add(k);
+  }
+  violationCols.sort();
+  const pc = [...pcols].sort();
+  const hasViolations = perPoint.some((pp) => pp.summary && 'violations' in pp.summary);
+  const plines = [csvRow(['point', ...assignKeys, 'n', 'failures', ...headCols, ...(hasViolations ? ['violations', ...violationCols.map((c) => `violations.${c}`)] : []), ...pc.flatMap((c) => [`${c}.mean`, `${c}.ciLow`, `${c}.ciHigh`])])];
+  for (const pp of perPoint) {
+    const sum = pp.summary ?? {};
+    const head = new Map<string, unknown>();
+    for (const h of (sum.headline as HeadlineAggregate[] | undefined) ?? []) for (const [c, v] of headlineCsvColumns(h)) head.set(c, v);
+    const va = sum.violations as ViolationAggregate | undefined;
     const vals: unknown[] = [];
     for (const c of pc) {
-      const s = (pp.summary?.[c] ?? {}) as Record<string, unknown>;
+      const s = (sum[c] ?? {}) as Record<string, unknown>;
       vals.push(s.mean ?? s.proportion ?? s.estimate, s.ciLow, s.ciHigh);
     }
-    plines.push(csvRow([pp.index, ...assignKeys.map((k) => pp.assignments[k]), pp.n, pp.failures, ...vals]));
+    const vcols = hasViolations ? [va?.trials ?? (pp.summary ? 0 : undefined), ...violationCols.map((c) => va?.byInvariant.find((b) => b.invariant === c)?.count ?? (pp.summary ? 0 : undefined))] : [];
+    plines.push(csvRow([pp.index, ...assignKeys.map((k) => pp.assignments[k]), pp.n, pp.failures, ...headCols.map((c) => head.get(c)), ...vcols, ...vals]));
   }
   writeFileAtomic(join(dir, 'points.csv'), plines.join('\n') + '\n');
+  return { violations, failures, perPoint };
+}
+
+/** What a sweep found, for the CLI's summary line and tables. */
+export interface SweepFindings {
+  violations: ViolationRecord[];
+  failures: { p: number; i: number; seed: number; error?: string; replay: string | null }[];
+  perPoint: PointSummary[];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -549,7 +630,7 @@ export async function runSweepSpec(input: SweepSpec, options: SweepRunOptions = 
 
   const complete = mine.every((g) => records.has(g));
   const hash = aggregateHash(records.values());
-  if (options.writeOutputs !== false) await writeOutputs(dir, spec, records, complete, hash, shard);
+  const findings = options.writeOutputs !== false ? await writeOutputs(dir, spec, records, complete, hash, shard) : undefined;
   const wallMs = Math.round(performance.now() - t0); // wall-clock: reported only
   writeJsonAtomic(join(dir, 'run.json'), { workers, wallMs, ran, resumed, interrupted, complete });
   const allFailures = [...records.values()].filter((r) => !r.ok).sort((a, b) => a.p - b.p || a.i - b.i);
@@ -566,6 +647,7 @@ export async function runSweepSpec(input: SweepSpec, options: SweepRunOptions = 
     resumed,
     failures: allFailures.length ? allFailures : failures,
     identity,
+    ...(findings ? { findings } : {}),
   };
 }
 
@@ -579,6 +661,7 @@ export interface MergeOutcome {
   aggregateHash: string;
   resultsDir: string;
   failures: TrialRecord[];
+  findings: SweepFindings;
 }
 
 /**
@@ -645,8 +728,8 @@ export async function mergeSweeps(dirs: string[], options: { out?: string } = {}
   writeSpec(dir, spec);
   writeFileAtomic(join(dir, 'trials.jsonl'), sorted.map((r) => canonicalRecord(r) + '\n').join(''));
   const hash = aggregateHash(sorted);
-  await writeOutputs(dir, spec, records, true, hash, undefined);
-  return { points: spec.points.length, trials: sorted.length, shards: N, aggregateHash: hash, resultsDir: dir, failures: sorted.filter((r) => !r.ok) };
+  const findings = await writeOutputs(dir, spec, records, true, hash, undefined);
+  return { points: spec.points.length, trials: sorted.length, shards: N, aggregateHash: hash, resultsDir: dir, failures: sorted.filter((r) => !r.ok), findings };
 }
 
 // ---------------------------------------------------------------------------------------------

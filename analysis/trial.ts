@@ -39,5 +39,5 @@ export interface TrialModule<P = unknown, O = unknown, R = unknown> {
    * Aggregates the successful results of one point (in trial order) into the point's summary
    * (JSON). Without it the engine summarises every numeric and boolean field.
    */
-  summarizePoint?(results: R[], point: TrialPoint<P>, options: O): Record<string, unknown>;
+  summarizePoint?(results: R[], point: TrialPoint<P>, options: O): Record<string, unknown> | Promise<Record<string, unknown>>;
 }

@@ -9,12 +9,14 @@ import { dposModule } from './dpos/module.ts';
 import { gossipModule } from './gossip/gossip.ts';
 import { pbftModule } from './pbft/module.ts';
 import { powModule } from './pow/module.ts';
+import { settlementModule } from './settlement/module.ts';
 
 export const PROTOCOLS: ProtocolModules = {
   dpos: dposModule,
   gossip: gossipModule,
   pbft: pbftModule,
   pow: powModule,
+  settlement: settlementModule,
 };
 
 /** The protocol sections' schemas, keyed by name, for the scenario loader. */

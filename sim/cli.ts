@@ -12,11 +12,12 @@
  * registry and the analysis commands (the kernel itself imports no protocol).
  */
 import { Command, CommanderError, Option } from 'commander';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { CheckUsageError, registerCheckCommands } from '../analysis/check/commands.ts';
 import { SuiteError } from '../analysis/check/suite.ts';
 import { SweepUsageError } from '../analysis/sweep.ts';
 import { registerAnalysisCommands } from '../analysis/commands.ts';
+import { registerSettlementCommands } from '../analysis/settlement-commands.ts';
 import { PROTOCOLS, protocolSchemas } from '../protocols/registry.ts';
 import { benchCrypto } from '../protocols/crypto/bench.ts';
 import { benchPbft, type BenchPbftResult } from '../protocols/pbft/bench.ts';
@@ -24,6 +25,7 @@ import { benchPow } from '../protocols/pow/bench.ts';
 import { benchKernel } from './bench-kernel.ts';
 import type { RunResult } from './kernel.ts';
 import { makeManifest, PROJECT_ROOT, writeFileAtomic, writeJsonAtomic } from './results.ts';
+import { RESOLVED_SCENARIO_FILE, replayCommand, replayWithOverrides, writeReplayScenario } from './replay.ts';
 import { runScenario } from './runner.ts';
 import { loadScenario, parseOverride, scenarioJsonSchema, ScenarioError } from './scenario/index.ts';
 import type { Scenario } from './scenario/schema.ts';
@@ -110,14 +112,26 @@ export function buildProgram(): Command {
       const { result, protocol } = runScenario(scenario, PROTOCOLS, seed);
       const wallMs = Math.round(performance.now() - t0); // wall-clock: CLI timing only
       let resultsDir: string | undefined;
+      // The replay: from the resolved scenario written into the run directory (self-contained:
+      // extends merged, --set applied), or, with --no-write, the file plus every override.
+      let replay = replayWithOverrides(file, seed, opts.set);
       if (opts.write) {
         resultsDir = opts.out ?? join(PROJECT_ROOT, 'results', scenario.name, runId(seed, result.traceHash));
-        const manifest = makeManifest({ scenario: scenario.name, scenarioFile: file, seed, resolvedScenario: { ...loaded.raw, seed } });
+        const manifest = makeManifest({ scenario: scenario.name, scenarioFile: file, seed, resolvedScenario: { ...loaded.raw, seed }, overrides: opts.set });
         writeJsonAtomic(join(resultsDir, 'manifest.json'), manifest);
+        const resolvedFile = join(resultsDir, RESOLVED_SCENARIO_FILE);
+        // A replay of this very file into its own directory leaves the file as it is.
+        if (resolve(file) === resolve(resolvedFile)) replay = replayCommand(resolvedFile, seed);
+        else {
+          replay = writeReplayScenario(resultsDir, RESOLVED_SCENARIO_FILE, loaded.raw, seed, [
+            'Resolved scenario of a medsim run: extends merged, --set overrides applied (listed in manifest.json), seed pinned.',
+            `Replay: npx medsim run <this file> --seed ${seed}   (same trace hash at the commit in manifest.json)`,
+            `trace hash ${result.traceHash}`,
+          ]).command;
+        }
         writeFileAtomic(join(resultsDir, 'metrics.csv'), metricsCsv(result));
-        writeJsonAtomic(join(resultsDir, 'summary.json'), { scenario: scenario.name, seed, traceHash: result.traceHash, events: result.events, simTimeUs: result.simTimeUs, stopReason: result.stopReason, wallMs, metrics: result.metrics, protocol, violation: result.violation ?? null });
+        writeJsonAtomic(join(resultsDir, 'summary.json'), { scenario: scenario.name, seed, traceHash: result.traceHash, events: result.events, simTimeUs: result.simTimeUs, stopReason: result.stopReason, wallMs, metrics: result.metrics, protocol, violation: result.violation ?? null, replay });
       }
-      const replay = `npx medsim run ${file} --seed ${seed}`;
       if (opts.json) {
         printJson({ scenario: scenario.name, seed, traceHash: result.traceHash, events: result.events, simTimeUs: result.simTimeUs, wallMs, stopReason: result.stopReason, metrics: result.metrics, protocol, resultsDir: resultsDir ?? null, violation: result.violation ? { ...result.violation, replay } : null });
       } else {
@@ -228,6 +242,7 @@ export function buildProgram(): Command {
 
   registerAnalysisCommands(program);
   registerCheckCommands(program);
+  registerSettlementCommands(program);
   return program;
 }
 

@@ -9,13 +9,20 @@
  *   literal with the module's name), so scenario validation and `medsim schema` cover it;
  * - `build`: given the resolved scenario, returns the pieces of one run — a node factory, the
  *   invariant checkers (observers), an `install` hook to schedule workload and attacks, and a
- *   `summarize` hook for protocol metrics.
+ *   `summarize` hook for protocol metrics;
+ * - optionally `headline`: the outcomes a researcher runs this protocol for (double-spend
+ *   success, committed blocks, committee consistency, …). `medsim run` prints them first, sweeps
+ *   aggregate them first (categorical outcomes as shares of trials with 95 % intervals), and
+ *   `medsim report` charts them against every swept parameter, with the closed form as an
+ *   overlay where `theory` gives one (docs/analysis.md, "Headline outcomes");
+ * - optionally `timeline`: which observations mark progress over virtual time (blocks, commits,
+ *   view changes, attack phases), for the single-run report's timeline chart.
  */
 import type { z } from 'zod';
 import type { Simulation, RunResult } from './kernel.ts';
 import type { Network } from './network.ts';
 import type { Scenario } from './scenario/schema.ts';
-import type { Message, NodeId, Observer, ProtocolNode } from './types.ts';
+import type { Message, Micros, NodeId, Observation, Observer, ProtocolNode } from './types.ts';
 
 export interface ProtocolRun<M extends Message = Message> {
   /** Builds node `id` (honest or adversarial, as the scenario says). */
@@ -28,6 +35,77 @@ export interface ProtocolRun<M extends Message = Message> {
   summarize?(sim: Simulation<M>, result: RunResult): Record<string, unknown>;
 }
 
+/**
+ * How a sweep aggregates a headline outcome and how a report draws it:
+ * - `categorical`: one label per trial ("success", "gave-up", "held"); aggregated as the share of
+ *   trials in each category with Wilson 95 % intervals; charted as the share of `categories[0]`;
+ * - `rate`: a per-trial fraction or per-time quantity (stale rate, ops/s); mean with a Student-t
+ *   95 % interval;
+ * - `count`: a per-trial count (blocks, view changes, reverted confirmations); mean with a t
+ *   interval (and the total over trials);
+ * - `quantity`: any other per-trial measurement with a unit (latency in s); mean with a t interval.
+ */
+export type HeadlineKind = 'categorical' | 'rate' | 'count' | 'quantity';
+
+/** What `HeadlineOutcome.read` sees besides the protocol summary. */
+export interface HeadlineRunInfo {
+  /** Why the run stopped (kernel stop reason). */
+  stopReason: RunResult['stopReason'];
+  /** The invariant that stopped the run, if any. */
+  violation: { kind: string; invariant: string } | null;
+  /** Virtual time at the end of the run, µs. */
+  simTimeUs: Micros;
+}
+
+/** A closed form drawn next to a headline outcome (for a categorical one: the probability of `categories[0]`). */
+export interface HeadlineTheory {
+  value: number;
+  /** What the value is, named as a closed form, e.g. "race closed form (strict, give up 30 behind)". */
+  label: string;
+}
+
+/**
+ * One headline outcome of a protocol: what a researcher runs the protocol to learn. Values are
+ * read from one run's protocol summary (the module's `summarize` output), so they exist for
+ * single runs, sweep trials and check runs alike.
+ */
+export interface HeadlineOutcome<P = ProtocolConfigOf> {
+  /** Stable key for summary.json, points.csv columns and chart files, e.g. "doubleSpend". */
+  readonly name: string;
+  /** Words for tables and chart axes, e.g. "double-spend outcome". */
+  readonly label: string;
+  readonly kind: HeadlineKind;
+  /** Unit of a rate, count or quantity ("blocks", "ops/s", "s", "fraction"); none for categorical (shares of trials). */
+  readonly unit?: string;
+  /** Categorical: every category in display order; the first is the one charted and compared with `theory` (e.g. "success"). */
+  readonly categories?: readonly string[];
+  /** One-line meaning, shown in reports and `docs/`. */
+  readonly description: string;
+  /**
+   * The value in one run: a category (categorical) or a finite number. `undefined` or `null` when
+   * the outcome does not apply to this run (e.g. no attack configured): not counted.
+   */
+  read(summary: Record<string, unknown>, run: HeadlineRunInfo): string | number | null | undefined;
+  /** Optional closed form at a scenario (the same for every trial of a sweep point); undefined where none applies. */
+  theory?(scenario: Scenario<P>): HeadlineTheory | undefined;
+}
+
+/** A mark on the single-run timeline: a step of a progress series, or a named event. */
+export type TimelineMark = { series: string; value: number } | { event: string };
+
+/**
+ * Which observations mark progress over virtual time. The runner keeps the first time each
+ * (series, value) is reached and every event; the report draws them as step lines and markers.
+ */
+export interface TimelineSpec {
+  /** Maps an observation to a mark (or nothing). Called for every observation: keep it cheap. */
+  mark(node: NodeId, obs: Observation): TimelineMark | undefined;
+  /** Events known only at the end (read from the protocol summary), e.g. "merchant accepts payment". */
+  fromSummary?(summary: Record<string, unknown>): { timeUs: Micros; event: string }[];
+}
+
+type ProtocolConfigOf = { name: string } & Record<string, unknown>;
+
 export interface ProtocolModule<P extends { name: string } = { name: string } & Record<string, unknown>, M extends Message = Message> {
   /** Name used as `protocol.name` in scenario files. */
   readonly name: string;
@@ -37,6 +115,10 @@ export interface ProtocolModule<P extends { name: string } = { name: string } & 
   readonly schema: z.ZodObject;
   /** Prepares one run of this protocol for a resolved scenario and seed. */
   build(scenario: Scenario<P>, seed: number): ProtocolRun<M>;
+  /** The outcomes this protocol is run for, most important first (see `HeadlineOutcome`). */
+  readonly headline?: readonly HeadlineOutcome<P>[];
+  /** Progress marks for the single-run timeline, given the scenario (e.g. which node is the attacker). */
+  timeline?(scenario: Scenario<P>): TimelineSpec;
 }
 
 export type ProtocolModules = Readonly<Record<string, ProtocolModule<any, any>>>;

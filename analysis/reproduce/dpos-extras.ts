@@ -263,7 +263,7 @@ export function runsScenario(seed: number, candidates: number, byzantine: number
 
 interface RunTrial {
   violated: boolean;
-  violation: string | null;
+  violation: { kind: string; invariant: string } | null;
   protocol: { epochs: { byzantineSeats: number; consistent: boolean }[]; committedBlocks: number };
 }
 
@@ -297,7 +297,7 @@ export async function pbftRunsPart(ctx: FigureContext): Promise<ExtraPart> {
     rows.push({
       candidates, byzantine, committee, f, analytic, runsOk: w.estimate, ciLow: w.low, ciHigh: w.high, runs: rs.length,
       consistentRuns: consistent.length, inconsistentRuns: inconsistent.length, inconsistentBroken: inconsistent.filter((r) => r.violated).length,
-      safetyViolations: rs.filter((r) => r.violation?.startsWith('safety')).length, livenessViolations: rs.filter((r) => r.violation?.startsWith('liveness')).length,
+      safetyViolations: rs.filter((r) => r.violation?.kind === 'safety').length, livenessViolations: rs.filter((r) => r.violation?.kind === 'liveness').length,
       violationsWithConsistentCommittee: consistent.filter((r) => r.violated).length, simSeconds: seconds,
     });
     const panel = `k = ${committee} (f = ${f}) of ${candidates} candidates`;

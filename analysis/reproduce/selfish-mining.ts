@@ -18,17 +18,14 @@ import { writeFileAtomic } from '../../sim/results.ts';
 import { validateScenario } from '../../sim/scenario/index.ts';
 import { writeChart, type ChartRow } from '../charts.ts';
 import { toCsv } from '../io.ts';
+import { selfishRevenue } from '../selfish.ts';
 import { meanInterval } from '../stats.ts';
 import { sweepScenarioPoints } from './scenario-points.ts';
 import type { Figure, FigureResult } from './types.ts';
 
 export const COLUMNS = ['alpha', 'gamma', 'theory', 'simulated', 'ciLow', 'ciHigh', 'trials', 'blocks', 'nodes'];
 
-/** Eyal & Sirer 2014, Eq. 8: the selfish pool's relative revenue. */
-export function selfishRevenue(alpha: number, gamma: number): number {
-  const a = alpha;
-  return (a * (1 - a) ** 2 * (4 * a + gamma * (1 - 2 * a)) - a ** 3) / (1 - a * (1 + (2 - a) * a));
-}
+export { selfishRevenue };
 
 export const selfishMiningFigure: Figure = {
   id: 'selfish-mining',

@@ -36,6 +36,7 @@ import { DelegateNode, InstitutionNode } from './node.ts';
 import { CorruptCFragProxy, TamperingReplicaStore, UngrantedProxy } from './offchain-adversaries.ts';
 import type { OffchainWorld } from './offchain.ts';
 import { PreProxy, ReplicaStore, UmbralDirectory } from './offchain.ts';
+import { dposHeadline, dposTimeline } from './outcomes.ts';
 
 const stakeSchema = z
   .discriminatedUnion('kind', [
@@ -248,6 +249,8 @@ export const dposModule: ProtocolModule<DposConfig, DposMessage> = {
   name: 'dpos',
   description: 'Seed 003 alliance chain: tiered institutions elect delegates by stake-weighted vote (DPoS); delegates run PBFT; committee changes checked against the tally',
   schema: dposSchema,
+  headline: dposHeadline,
+  timeline: dposTimeline,
   build(scenario: Scenario<DposConfig>, seed: number) {
     const cfg = scenario.protocol;
     const pop = buildPopulation(populationSpecOf(cfg), seed);

@@ -15,7 +15,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { Simulation } from '../../sim/kernel.ts';
-import type { ProtocolModule } from '../../sim/protocol.ts';
+import type { HeadlineOutcome, ProtocolModule } from '../../sim/protocol.ts';
 import type { Scenario } from '../../sim/scenario/schema.ts';
 import type { Message, NodeContext, NodeId, ProtocolNode } from '../../sim/types.ts';
 import { duration, size } from '../../sim/units.ts';
@@ -101,10 +101,21 @@ export class GossipNode implements ProtocolNode<GossipMessage> {
   }
 }
 
+const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+const propagation = (s: Record<string, unknown>, key: 'propagation50' | 'propagation90') => num((s[key] as { medianMs?: unknown } | null | undefined)?.medianMs);
+
+/** Headline outcomes (sim/protocol.ts): how far and how fast items spread. */
+export const gossipHeadline: readonly HeadlineOutcome<GossipConfig>[] = [
+  { name: 'coverage', label: 'coverage', kind: 'rate', unit: 'fraction of nodes', description: 'Mean over items of the fraction of nodes holding the item at the end.', read: (s) => num(s.meanCoverage) },
+  { name: 't90', label: 'time to 90 % of nodes (median over items)', kind: 'quantity', unit: 'ms', description: 'Median over items of the time from creation until 90 % of nodes hold it.', read: (s) => propagation(s, 'propagation90') },
+  { name: 't50', label: 'time to 50 % of nodes (median over items)', kind: 'quantity', unit: 'ms', description: 'Median over items of the time from creation until half the nodes hold it.', read: (s) => propagation(s, 'propagation50') },
+];
+
 export const gossipModule: ProtocolModule<GossipConfig, GossipMessage> = {
   name: 'gossip',
   description: 'Flooding gossip with inv/getdata; exercises latency, bandwidth, partitions and loss',
   schema: gossipSchema,
+  headline: gossipHeadline,
   build(scenario: Scenario<GossipConfig>) {
     const cfg = scenario.protocol;
     const ledger = new GossipLedger();

@@ -32,6 +32,7 @@ import { PbftClient } from './client.ts';
 import type { PbftMessage } from './messages.ts';
 import { MUTANT_NAMES, MUTANTS, type MutantName } from './mutants.ts';
 import { type Committee, type PbftOptions, PbftReplica, type ReplicaHooks } from './replica.ts';
+import { pbftHeadline, pbftTimeline } from './outcomes.ts';
 
 const target = {
   replicas: z.array(nodeId()).min(1).optional().describe('Replica node ids (each < committee) taken over by this adversary.'),
@@ -184,6 +185,8 @@ export const pbftModule: ProtocolModule<PbftConfig, PbftMessage> = {
   name: 'pbft',
   description: 'PBFT (Castro & Liskov) committee with MAC authenticators, view changes, checkpoints, adversaries and safety/liveness checkers',
   schema: pbftSchema,
+  headline: pbftHeadline,
+  timeline: pbftTimeline,
   build(scenario: Scenario<PbftConfig>, seed: number) {
     const cfg = scenario.protocol;
     const k = cfg.committee;

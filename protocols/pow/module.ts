@@ -16,6 +16,7 @@ import { TimewarpAttacker } from './attacks/timewarp.ts';
 import { FORK_CHOICES, type BlockEntry } from './chain.ts';
 import { ConfirmedNotReversed, ForkConvergence } from './checkers.ts';
 import { powMetrics } from './metrics.ts';
+import { powHeadline, powTimeline } from './outcomes.ts';
 import { PowNode } from './node.ts';
 import { makeTx } from './tx.ts';
 import { makeSubmitter, Workload, type WorkloadOptions } from './workload.ts';
@@ -257,10 +258,14 @@ export interface DoubleSpendOutcome {
   result: 'pending' | 'success' | 'gave-up';
   paymentTxid: string;
   conflictTxid: string;
+  /** Virtual time the payment was broadcast and the secret chain started, µs. */
+  paidUs: number;
   /** Virtual time the merchant accepted (z confirmations), µs; −1 = never. */
   acceptedUs: number;
   /** Virtual time of the outcome, µs; −1 = pending. */
   decidedUs: number;
+  /** Confirmations the payment had on the merchant's chain when the attack reversed it (success only; 0 otherwise). */
+  revertedConfirmations: number;
 }
 
 /**
@@ -286,7 +291,9 @@ function installDoubleSpend(
   const sign = (_i: number, msg: Uint8Array) => edSign(msg, keys.pay.secret);
   const payment = makeTx({ kind: 'transfer', inputs: [coin], outputs: [{ value: value - fee, owner: keys.merchant }] }, sign);
   const conflict = makeTx({ kind: 'transfer', inputs: [coin], outputs: [{ value: value - fee, owner: keys.back }] }, sign);
-  const outcome: DoubleSpendOutcome = { result: 'pending', paymentTxid: payment.txid, conflictTxid: conflict.txid, acceptedUs: -1, decidedUs: -1 };
+  const outcome: DoubleSpendOutcome = { result: 'pending', paymentTxid: payment.txid, conflictTxid: conflict.txid, paidUs: payAt, acceptedUs: -1, decidedUs: -1, revertedConfirmations: 0 };
+  // Confirmations of the payment on the merchant's chain before its latest tip change.
+  let paymentDepth = 0;
   const attacker = nodes[attackerId] as DoubleSpendAttacker;
   const z = attacker.confirmations;
   sim.at(payAt, 'pow/double-spend/pay', () => {
@@ -307,14 +314,16 @@ function installDoubleSpend(
       }
       if (node !== merchant || obs.kind !== 'tip') return undefined;
       const tip = nodes[merchant].tip;
+      const h = tip.state.txIndex.get(payment.txid);
       if (outcome.acceptedUs < 0) {
-        const h = tip.state.txIndex.get(payment.txid);
         if (h !== undefined && tip.height - h + 1 >= z) outcome.acceptedUs = now;
       } else if (tip.state.txIndex.has(conflict.txid)) {
         outcome.result = 'success';
         outcome.decidedUs = now;
+        outcome.revertedConfirmations = paymentDepth;
         sim.stop();
       }
+      paymentDepth = h === undefined ? 0 : tip.height - h + 1;
       return undefined;
     },
   });
@@ -326,4 +335,6 @@ export const powModule: ProtocolModule<PowConfig, PowMessage> = {
   description: 'HealthChain (seed 000) on proof of work, with double-spend, selfish-mining, time-warp and tampering attacks',
   schema: powSchema,
   build: (scenario, seed) => buildPow(scenario, seed),
+  headline: powHeadline,
+  timeline: powTimeline,
 };

@@ -117,7 +117,7 @@ describe('sweep engine', () => {
     expect(go.complete).toBe(true);
     expect(go.failures.map((f) => [f.p, f.i, f.seed])).toEqual([[1, 2, trialSeed(42, 1, 2).seed]]);
     const s = JSON.parse(summaryOf(go.resultsDir));
-    expect(s.failures).toEqual([{ p: 1, i: 2, seed: trialSeed(42, 1, 2).seed, error: 'Error: boom at point 1 trial 2' }]);
+    expect(s.failures).toEqual([{ p: 1, i: 2, seed: trialSeed(42, 1, 2).seed, error: 'Error: boom at point 1 trial 2', replay: null }]);
     expect(s.perPoint[1]).toMatchObject({ n: 5, failures: 1 });
   });
 
@@ -179,8 +179,8 @@ sweep:
     const r = await cli(['sweep', file, '--trials', '2', '--workers', '2', '--out', join(tmp, 'cli-out'), '--json']);
     expect(r.code).toBe(0);
     const o = JSON.parse(r.stdout);
-    expect(Object.keys(o)).toEqual(['points', 'trials', 'workers', 'wallMs', 'aggregateHash', 'resultsDir']);
-    expect(o).toMatchObject({ points: 2, trials: 4, workers: 2 });
+    expect(Object.keys(o)).toEqual(['points', 'trials', 'workers', 'wallMs', 'aggregateHash', 'resultsDir', 'violations', 'violationsByInvariant', 'failed', 'replays']);
+    expect(o).toMatchObject({ points: 2, trials: 4, workers: 2, violations: 0, violationsByInvariant: {}, failed: 0, replays: [] });
     expect(r.stdout.trim().split('\n')).toHaveLength(1);
     // Bad usage, in-process (same commands, no extra process start-up).
     const inProcess = async (args: string[]) => {
