@@ -390,12 +390,8 @@ export function publicTable(P: Point, width = 5): PointTable {
 const SPLIT_SPAN = 32;
 const SPLIT_TEETH = 8;
 
-/**
- * Cached forms of points with Z = 1 (affine): one field inversion for all of them (Montgomery's
- * batch trick), so that each later addition with them saves a multiplication (`extAddCached`).
- */
-function toCachedAffine(points: readonly Ext[]): Cached[] {
-  const zs = points.map((P) => P.Z % FP);
+/** The inverses mod p of non-zero field elements: prefix products, one inversion, walk back (Montgomery's trick). */
+function batchInvert(zs: readonly bigint[]): bigint[] {
   const prefix: bigint[] = [];
   let acc = 1n;
   for (const z of zs) {
@@ -403,15 +399,25 @@ function toCachedAffine(points: readonly Ext[]): Cached[] {
     acc = (acc * z) % FP;
   }
   let inv = ristretto255.Point.Fp.inv(acc);
-  const out: Cached[] = new Array<Cached>(points.length);
+  const out: bigint[] = new Array<bigint>(zs.length);
   for (let i = zs.length - 1; i >= 0; i--) {
-    const zInv = (inv * prefix[i]!) % FP;
-    inv = (inv * zs[i]!) % FP;
-    const x = (points[i]!.X * zInv) % FP;
-    const y = (points[i]!.Y * zInv) % FP;
-    out[i] = { ypx: (y + x) % FP, ymx: (y + FP - x) % FP, z2: 2n, t2d: (((D2 * x) % FP) * y) % FP };
+    out[i] = (inv * prefix[i]!) % FP; // 1 / z_i
+    inv = (inv * zs[i]!) % FP; // 1 / (z_0 ⋯ z_{i−1})
   }
   return out;
+}
+
+/**
+ * Cached forms of points with Z = 1 (affine): one field inversion for all of them
+ * (`batchInvert`), so that each later addition with them saves a multiplication (`extAddCached`).
+ */
+function toCachedAffine(points: readonly Ext[]): Cached[] {
+  const zInv = batchInvert(points.map((P) => P.Z % FP));
+  return points.map((P, i) => {
+    const x = (P.X * zInv[i]!) % FP;
+    const y = (P.Y * zInv[i]!) % FP;
+    return { ypx: (y + x) % FP, ymx: (y + FP - x) % FP, z2: 2n, t2d: (((D2 * x) % FP) * y) % FP };
+  });
 }
 
 /**
@@ -517,21 +523,11 @@ export function fromRaw(P: RawPoint): Point {
  */
 export function hashEncoding(points: readonly RawPoint[]): Uint8Array {
   const eights = points.map((P) => projDouble(projDouble(projDouble(P))));
-  // Batch inversion of the Z coordinates: prefix products, one inversion, walk back.
-  const zs = eights.map((P) => P.Z % FP);
-  const prefix: bigint[] = [];
-  let acc = 1n;
-  for (const z of zs) {
-    prefix.push(acc);
-    acc = (acc * z) % FP;
-  }
-  let inv = ristretto255.Point.Fp.inv(acc);
+  const zInv = batchInvert(eights.map((P) => P.Z % FP)); // one inversion for all points
   const out = new Uint8Array(32 * points.length);
-  for (let i = zs.length - 1; i >= 0; i--) {
-    const zInv = (inv * prefix[i]!) % FP; // 1 / z_i
-    inv = (inv * zs[i]!) % FP; // 1 / (z_0 ⋯ z_{i−1})
-    const x = (eights[i]!.X * zInv) % FP;
-    const y = (eights[i]!.Y * zInv) % FP;
+  for (let i = 0; i < eights.length; i++) {
+    const x = (eights[i]!.X * zInv[i]!) % FP;
+    const y = (eights[i]!.Y * zInv[i]!) % FP;
     const enc = numberToBytesLE(y, 32);
     enc[31]! |= Number(x & 1n) << 7;
     out.set(enc, 32 * i);

@@ -38,6 +38,7 @@
  * which anyone could prove a negative amount, is refused outright.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
+import { frameParts } from './encoding.ts';
 import {
   add,
   decrypt,
@@ -231,17 +232,12 @@ export function creditRecipient(publicKeyB: PaillierPublicKey, oldBalanceB: bigi
   return add(publicKeyB, oldBalanceB, transferB);
 }
 
+/** u32(count) ‖ frameParts(parts): the settlement proof's container (count checked on decoding). */
 function frame(parts: readonly Uint8Array[]): Uint8Array {
-  const total = parts.reduce((a, p) => a + 4 + p.length, 4);
-  const out = new Uint8Array(total);
-  const view = new DataView(out.buffer);
-  view.setUint32(0, parts.length, false);
-  let off = 4;
-  for (const p of parts) {
-    view.setUint32(off, p.length, false);
-    out.set(p, off + 4);
-    off += 4 + p.length;
-  }
+  const body = frameParts(parts);
+  const out = new Uint8Array(4 + body.length);
+  new DataView(out.buffer).setUint32(0, parts.length, false);
+  out.set(body, 4);
   return out;
 }
 

@@ -83,8 +83,8 @@
 import {
   isValidCiphertext,
   maxChunkBytes,
-  paillierKeyProblem,
   nonceToRn,
+  paillierKeyProblem,
   randomNonce,
   RnPool,
   type NonceSource,
@@ -93,8 +93,6 @@ import {
 } from './paillier.ts';
 import { bitLength, gcd, mod, modInverse, modPow, modPowOnce } from './modexp.ts';
 import { isqrt, millerRabin, SMALL_PRIMES } from './primes.ts';
-
-export { isqrt } from './primes.ts';
 import { osRandom, randomBelow, type RandomSource } from './random.ts';
 import {
   appendRingPedersen,
@@ -118,6 +116,9 @@ import {
 
 // ---------------------------------------------------------------------------------------------
 // Integer square roots and sums of squares
+
+/** ⌊√n⌋ (moved to `primes.ts`; re-exported here for existing callers). */
+export { isqrt };
 
 /** p = a² + b² for a prime p ≡ 1 (mod 4) (Cornacchia / Hermite–Serret, Brillhart 1972); undefined if it fails. */
 export function twoSquaresPrime(p: bigint, random: RandomSource): [bigint, bigint] | undefined {
