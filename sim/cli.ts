@@ -25,6 +25,7 @@ import { benchPow } from '../protocols/pow/bench.ts';
 import { benchKernel } from './bench-kernel.ts';
 import type { RunResult } from './kernel.ts';
 import { makeManifest, PROJECT_ROOT, writeFileAtomic, writeJsonAtomic } from './results.ts';
+import { UnknownMutantError, withMutant } from './protocol.ts';
 import { RESOLVED_SCENARIO_FILE, replayCommand, replayWithOverrides, writeReplayScenario } from './replay.ts';
 import { runScenario } from './runner.ts';
 import { loadScenario, parseOverride, scenarioJsonSchema, ScenarioError } from './scenario/index.ts';
@@ -104,41 +105,45 @@ export function buildProgram(): Command {
     .option('--out <dir>', 'write results into this directory instead of results/<scenario>/<run-id>/')
     .option('--no-write', 'do not write a results directory')
     .option('--json', 'print one JSON object on stdout')
-    .action((file: string, opts: { seed?: string; set: string[]; out?: string; write: boolean; json?: boolean }) => {
+    .option('--mutant <name>', "run a deliberately broken variant the scenario's protocol declares (docs/check.md, \"Declaring mutants\")")
+    .action((file: string, opts: { seed?: string; set: string[]; out?: string; write: boolean; json?: boolean; mutant?: string }) => {
       const loaded = loadOrThrow(file, opts.set);
       const scenario = loaded.scenario as Scenario;
       const seed = opts.seed !== undefined ? parseSeed(opts.seed) : scenario.seed;
+      const modules = opts.mutant === undefined ? PROTOCOLS : withMutant(PROTOCOLS, scenario.protocol.name, opts.mutant);
       const t0 = performance.now(); // wall-clock: CLI timing only
-      const { result, protocol } = runScenario(scenario, PROTOCOLS, seed);
+      const { result, protocol } = runScenario(scenario, modules, seed);
       const wallMs = Math.round(performance.now() - t0); // wall-clock: CLI timing only
       let resultsDir: string | undefined;
       // The replay: from the resolved scenario written into the run directory (self-contained:
       // extends merged, --set applied), or, with --no-write, the file plus every override.
-      let replay = replayWithOverrides(file, seed, opts.set);
+      const mutantFlag = opts.mutant !== undefined ? ` --mutant ${opts.mutant}` : '';
+      let replay = replayWithOverrides(file, seed, opts.set) + mutantFlag;
       if (opts.write) {
         resultsDir = opts.out ?? join(PROJECT_ROOT, 'results', scenario.name, runId(seed, result.traceHash));
-        const manifest = makeManifest({ scenario: scenario.name, scenarioFile: file, seed, resolvedScenario: { ...loaded.raw, seed }, overrides: opts.set });
+        const manifest = makeManifest({ scenario: scenario.name, scenarioFile: file, seed, resolvedScenario: { ...loaded.raw, seed }, overrides: opts.set, ...(opts.mutant !== undefined ? { mutant: opts.mutant } : {}) });
         writeJsonAtomic(join(resultsDir, 'manifest.json'), manifest);
         const resolvedFile = join(resultsDir, RESOLVED_SCENARIO_FILE);
         // A replay of this very file into its own directory leaves the file as it is.
-        if (resolve(file) === resolve(resolvedFile)) replay = replayCommand(resolvedFile, seed);
+        if (resolve(file) === resolve(resolvedFile)) replay = replayCommand(resolvedFile, seed) + mutantFlag;
         else {
           replay = writeReplayScenario(resultsDir, RESOLVED_SCENARIO_FILE, loaded.raw, seed, [
             'Resolved scenario of a medsim run: extends merged, --set overrides applied (listed in manifest.json), seed pinned.',
-            `Replay: npx medsim run <this file> --seed ${seed}   (same trace hash at the commit in manifest.json)`,
+            `Replay: npx medsim run <this file> --seed ${seed}${mutantFlag}   (same trace hash at the commit in manifest.json)`,
             `trace hash ${result.traceHash}`,
-          ]).command;
+          ]).command + mutantFlag;
         }
         writeFileAtomic(join(resultsDir, 'metrics.csv'), metricsCsv(result));
-        writeJsonAtomic(join(resultsDir, 'summary.json'), { scenario: scenario.name, seed, traceHash: result.traceHash, events: result.events, simTimeUs: result.simTimeUs, stopReason: result.stopReason, wallMs, metrics: result.metrics, protocol, violation: result.violation ?? null, replay });
+        writeJsonAtomic(join(resultsDir, 'summary.json'), { scenario: scenario.name, seed, traceHash: result.traceHash, events: result.events, simTimeUs: result.simTimeUs, stopReason: result.stopReason, wallMs, metrics: result.metrics, protocol, mutant: opts.mutant ?? null, violation: result.violation ?? null, violations: result.violations, replay });
       }
       if (opts.json) {
-        printJson({ scenario: scenario.name, seed, traceHash: result.traceHash, events: result.events, simTimeUs: result.simTimeUs, wallMs, stopReason: result.stopReason, metrics: result.metrics, protocol, resultsDir: resultsDir ?? null, violation: result.violation ? { ...result.violation, replay } : null });
+        printJson({ scenario: scenario.name, seed, traceHash: result.traceHash, events: result.events, simTimeUs: result.simTimeUs, wallMs, stopReason: result.stopReason, metrics: result.metrics, protocol, resultsDir: resultsDir ?? null, mutant: opts.mutant ?? null, violation: result.violation ? { ...result.violation, replay } : null, violations: result.violations });
       } else {
         process.stdout.write(summaryText(scenario.name, seed, result, protocol, wallMs, resultsDir) + '\n');
         if (result.violation) {
           const v = result.violation;
           process.stderr.write(`\nVIOLATION (${v.kind}) ${v.invariant} at ${formatDuration(v.time ?? 0)}: ${v.message}\n`);
+          for (const o of result.violations.slice(1)) process.stderr.write(`  on the same event also (${o.kind}) ${o.invariant}: ${o.message}\n`);
           process.stderr.write(`last events:\n${v.history.map((e) => `  ${e.time}us ${e.kind} ${e.type} ${e.from}->${e.to}`).join('\n')}\n`);
           process.stderr.write(`replay: ${replay}\n`);
         }
@@ -267,7 +272,7 @@ export async function main(argv: string[]): Promise<number> {
       // --help and --version exit 0; every other parse problem is bad usage.
       return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
-    if (err instanceof ScenarioError || err instanceof UsageError || err instanceof SuiteError || err instanceof CheckUsageError || err instanceof SweepUsageError) {
+    if (err instanceof ScenarioError || err instanceof UsageError || err instanceof SuiteError || err instanceof CheckUsageError || err instanceof SweepUsageError || err instanceof UnknownMutantError) {
       process.stderr.write(`error: ${err.message}\n`);
       return EXIT.usage;
     }

@@ -149,6 +149,13 @@ export interface RunResult {
   stopReason: StopReason;
   /** First violated invariant, with the events that led up to it. */
   violation?: Violation & { history: TraceEntry[] };
+  /**
+   * Every invariant that fired on the violating event, in the order the checkers reported them,
+   * each once (its first report; the first is `violation`); empty without a violation. One event can break several
+   * invariants at once — a replica replacing a committed block breaks both no-revert and
+   * agreement — and reports name them all.
+   */
+  violations: Violation[];
   metrics: MetricsSnapshot;
 }
 
@@ -176,6 +183,10 @@ export class Simulation<M extends Message = Message> {
   private stopped = false;
   private stopReason: StopReason = 'drained';
   private violationFound: (Violation & { history: TraceEntry[] }) | undefined;
+  /** Every violation declared on the violating event (see `RunResult.violations`). */
+  private readonly violationsFound: Violation[] = [];
+  /** Delivered-event count when the first violation was declared. */
+  private violationEvent = -1;
   /** Current virtual time, µs. */
   now: Micros = 0;
   /** Node whose handler is running, or −1. */
@@ -266,10 +277,21 @@ export class Simulation<M extends Message = Message> {
     this.runHandler(id, () => (node.onRecover ? node.onRecover(this.contexts[id]) : node.onStart?.(this.contexts[id])));
   }
 
-  /** Declares a violation: the run stops after the current event. Only the first is kept. */
+  /**
+   * Declares a violation: the run stops after the current event. The first is the run's
+   * violation; the first report of each other invariant while the same event is handled is
+   * kept beside it (`violations`); anything after that event is ignored.
+   */
   fail(violation: Violation): void {
-    if (this.violationFound) return;
-    this.violationFound = { ...violation, time: violation.time ?? this.now, history: this.trace.history() };
+    const v = { ...violation, time: violation.time ?? this.now };
+    if (this.violationFound) {
+      // Same event: keep the first report of each further invariant.
+      if (this.trace.count === this.violationEvent && !this.violationsFound.some((x) => x.invariant === v.invariant)) this.violationsFound.push(v);
+      return;
+    }
+    this.violationFound = { ...v, history: this.trace.history() };
+    this.violationsFound.push(v);
+    this.violationEvent = this.trace.count;
     this.stopped = true;
     this.stopReason = 'violation';
   }
@@ -388,7 +410,13 @@ export class Simulation<M extends Message = Message> {
           events.release(id);
           this.now = time;
           trace.record(time, EXTERNAL, -1, -1, external.label, undefined);
-          external.action();
+          try {
+            external.action();
+          } catch (err) {
+            // Actions call into protocol code (workload, attacks): an exception there is a
+            // crash of the run, reported like a handler's, not an error of the harness.
+            this.fail({ kind: 'crash', invariant: 'no-exception', message: `action "${external.label}" threw: ${(err as Error)?.stack ?? err}` });
+          }
         }
       }
       if (trace.count >= maxEvents && !this.stopped) {
@@ -397,12 +425,10 @@ export class Simulation<M extends Message = Message> {
       }
     }
     if (this.stopReason === 'drained' || this.stopReason === 'end-time') {
+      // Every end-of-run check runs: all that fire are reported together.
       for (const o of this.observers) {
         const v = o.onEnd?.(this.now);
-        if (v) {
-          this.fail(v);
-          break;
-        }
+        if (v) this.fail(v);
       }
     }
     return this.result();
@@ -504,6 +530,7 @@ export class Simulation<M extends Message = Message> {
       simTimeUs: this.now,
       stopReason: this.stopReason,
       violation: this.violationFound,
+      violations: [...this.violationsFound],
       metrics: this.metrics.snapshot(),
     };
   }

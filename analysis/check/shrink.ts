@@ -9,7 +9,11 @@
  *   3. lower each number the suite lists under `shrink:` (to its minimum, then halfway);
  *   4. lower `network.nodes` when the suite lists it.
  * It stops when no candidate fails or the run budget is spent. The result is a plain scenario
- * (the same seed inside), so `medsim run <file>` replays it.
+ * (the same seed inside), so `medsim run <file>` replays it (`--mutant M` for a mutant's).
+ *
+ * For a mutant's catch, a candidate is kept only if the mutant is still caught by the same
+ * invariant *and* the honest protocol still passes it (the control): a shrunk scenario that
+ * broke the honest protocol as well would no longer show the mutant.
  */
 import { stringify } from 'yaml';
 import { PROTOCOLS, protocolSchemas } from '../../protocols/registry.ts';
@@ -19,7 +23,7 @@ import type { Scenario } from '../../sim/scenario/schema.ts';
 import { parseDuration } from '../../sim/units.ts';
 import type { Suite } from './suite.ts';
 import type { CheckOutcome } from './trial.ts';
-import { checkScenario } from './trial.ts';
+import { checkModules, checkScenario } from './trial.ts';
 
 export interface ShrinkResult {
   /** The smallest failing scenario found (raw, unit strings). */
@@ -33,6 +37,8 @@ export interface ShrinkResult {
   runs: number;
   /** The failure of the shrunk scenario. */
   outcome: { status: string; invariant: string | null; traceHash: string };
+  /** The command that replays it (`<file>` stands for where the YAML is written). */
+  replay: string;
 }
 
 const listLength = (raw: Record<string, unknown>, path: string) => ((getPath(raw, path) as unknown[] | undefined) ?? []).length;
@@ -55,7 +61,8 @@ export function shrinkFailure(suite: Suite, failure: CheckOutcome, options: { ma
   let last = { status: failure.status as string, invariant: failure.invariant, traceHash: failure.traceHash };
   let violationUs = failure.simTimeUs;
 
-  /** Runs a candidate; true if it fails the same way. */
+  const mutant = failure.mutant ?? undefined;
+  /** Runs a candidate; true if it fails the same way (and, for a mutant, its control passes). */
   const stillFails = (candidate: Record<string, unknown>): boolean => {
     runs++;
     let scenario: Scenario;
@@ -66,17 +73,24 @@ export function shrinkFailure(suite: Suite, failure: CheckOutcome, options: { ma
     }
     let result;
     try {
-      result = runScenario(scenario, PROTOCOLS, seed).result;
+      result = runScenario(scenario, checkModules(scenario, mutant, false), seed).result;
     } catch {
       return false; // e.g. fewer nodes than the protocol needs
     }
     const v = result.violation;
-    if (v && v.kind === failure.status) {
-      last = { status: v.kind, invariant: v.invariant, traceHash: result.traceHash };
-      violationUs = result.simTimeUs;
-      return true;
+    if (!v || v.kind !== failure.status) return false;
+    if (failure.invariant !== null && !result.violations.some((x) => x.invariant === failure.invariant)) return false;
+    if (mutant !== undefined) {
+      runs++;
+      try {
+        if (runScenario(scenario, PROTOCOLS, seed).result.violation) return false; // the control must still pass
+      } catch {
+        return false;
+      }
     }
-    return false;
+    last = { status: v.kind, invariant: v.invariant, traceHash: result.traceHash };
+    violationUs = result.simTimeUs;
+    return true;
   };
 
   const candidates = function* (raw: Record<string, unknown>): Generator<Record<string, unknown>> {
@@ -118,6 +132,9 @@ export function shrinkFailure(suite: Suite, failure: CheckOutcome, options: { ma
       }
     }
   }
-  const header = `# Shrunk from suite ${suite.suite}, seed ${seed}${failure.mutant ? `, mutant ${failure.mutant}` : ''}: still fails (${last.status}: ${last.invariant}).\n# Replay: npx medsim run <this file>\n`;
-  return { scenario: current, yaml: header + stringify(current), sizeBefore, sizeAfter: scenarioSize(current), runs, outcome: last };
+  const replay = `npx medsim run <file>${mutant !== undefined ? ` --mutant ${mutant}` : ''}`;
+  const header =
+    `# Shrunk from suite ${suite.suite}, seed ${seed}${mutant !== undefined ? `, mutant ${mutant}` : ''}: still fails (${last.status}: ${last.invariant})` +
+    `${mutant !== undefined ? '; the honest protocol passes it' : ''}.\n# Replay: ${replay.replace('<file>', '<this file>')}\n`;
+  return { scenario: current, yaml: header + stringify(current), sizeBefore, sizeAfter: scenarioSize(current), runs, outcome: last, replay };
 }

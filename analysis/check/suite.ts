@@ -6,7 +6,10 @@
  * nodes, partition shapes, clogs, crashes and their timings. Many seeds therefore explore many
  * fault mixes (the swarm-testing idea of TigerBeetle's VOPR), and any single seed replays
  * exactly. A suite also lists its mutants: deliberately broken protocol variants the harness
- * must catch.
+ * must catch. A mutant is declared by its protocol (`ProtocolModule.mutants`, reached by name);
+ * the suite only names it and pins, with `set`, the setting in which it must be caught. That
+ * setting applies to the mutant run and to its control (the honest protocol on the same seeds)
+ * alike, so a catch can only come from the mutant.
  *
  * Suite file (all durations as unit strings):
  *
@@ -24,8 +27,10 @@
  *     - { clogs: { max: 2, start: [1s, 20s], length: [1s, 5s], delay: [100ms, 2s] } }
  *     - { crashes: { max: 1, at: [1s, 20s], downtime: [1s, 10s] } }
  *   shrink: [{ path: protocol.committee, min: 4 }]   # numbers the shrinker may reduce
- *   mutants:
- *     commit-quorum-2f: { set: { protocol.mutant: commit-quorum-2f } }
+ *   mutants:                             # names the scenario's protocol declares
+ *     commit-quorum-2f:
+ *       why: …                           # why this setting exposes it
+ *       set: { protocol.committee: 4 }   # pinned after the draws, for mutant and control alike
  */
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -87,10 +92,19 @@ export const suiteSchema = z.strictObject({
   scenario: z.string().describe('base scenario file, relative to the suite file'),
   set: z.record(z.string(), z.unknown()).default({}).describe('fixed overrides by dot path'),
   expect: z.enum(['safe', 'violation']).default('safe').describe('safe: every seed must pass; violation: the suite exists to show a violation is found'),
-  invariants: z.array(z.string()).min(1).describe('the invariants this suite checks (names the protocol checkers report)'),
+  invariants: z.array(z.string()).min(1).describe('the invariants this suite checks (names the protocol checkers report); only a safety violation of one of them counts as an expected violation or as catching a mutant'),
   faults: z.array(faultDrawSchema).default([]),
   shrink: z.array(z.strictObject({ path: z.string(), min: z.number() })).default([]),
-  mutants: z.record(z.string(), z.strictObject({ description: z.string().optional(), set: z.record(z.string(), z.unknown()) })).default({}),
+  mutants: z
+    .record(
+      z.string().regex(/^[a-z0-9-]+$/),
+      z.strictObject({
+        why: z.string().optional().describe('why this setting exposes the mutant'),
+        set: z.record(z.string(), z.unknown()).default({}).describe('overrides by dot path, applied after the draws to the mutant run and its control alike'),
+      }),
+    )
+    .default({})
+    .describe("mutants the scenario's protocol declares (ProtocolModule.mutants), each with the setting that must expose it"),
 });
 
 export type Suite = z.output<typeof suiteSchema> & { file: string; scenarioFile: string };

@@ -167,20 +167,22 @@ export function makeLayout(pop: Population): NodeLayout {
   };
 }
 
-/** Called before a ballot signature is checked (signer node, digest, signature), e.g. to charge its CPU time. */
-export type OnVerify = (signer: NodeId, digest: string, signature: string) => void;
+/**
+ * A node's signature check (signer node, digest, signature) → valid; e.g. `KeyRing.verifyBy`
+ * bound to the checking node, which charges that node's CPU time.
+ */
+export type SignatureCheck = (signer: NodeId, digest: string, signature: string) => boolean;
 
-/** Signature check of a parsed ballot against the voter's node key (cached by the KeyRing). */
-export function ballotSignatureValid(keys: KeyRing, layout: NodeLayout, pop: Population, b: Ballot, signature: string, onVerify?: OnVerify): boolean {
+/** Signature check of a parsed ballot against the voter's node key (`check`: default, uncharged `keys.verify`). */
+export function ballotSignatureValid(keys: KeyRing, layout: NodeLayout, pop: Population, b: Ballot, signature: string, check?: SignatureCheck): boolean {
   if (!Number.isInteger(b.voter) || b.voter < 0 || b.voter >= pop.institutions.length) return false;
   const signer = layout.institutionNode(b.voter);
   const digest = ballotDigest(b);
-  onVerify?.(signer, digest, signature);
-  return keys.verify(signer, digest, signature);
+  return check ? check(signer, digest, signature) : keys.verify(signer, digest, signature);
 }
 
 /** Stateless validity of an operation, for `hooks.validateOp` (before pre-preparing). */
-export function operationWellFormed(op: Operation, pop: Population, keys: KeyRing, layout: NodeLayout, votesPerInstitution: number, onVerify?: OnVerify): boolean {
+export function operationWellFormed(op: Operation, pop: Population, keys: KeyRing, layout: NodeLayout, votesPerInstitution: number, check?: SignatureCheck): boolean {
   if (op.kind === 'reconfigure') return true; // authorised (or not) at execution, against the tally
   const t = parseTag(op.tag);
   if (!t) return false;
@@ -191,7 +193,7 @@ export function operationWellFormed(op: Operation, pop: Population, keys: KeyRin
       if (seen.has(c) || !pop.institutions[c]?.candidate) return false;
       seen.add(c);
     }
-    return ballotSignatureValid(keys, layout, pop, t.ballot, t.signature, onVerify);
+    return ballotSignatureValid(keys, layout, pop, t.ballot, t.signature, check);
   }
   return t.institution < pop.institutions.length;
 }

@@ -31,7 +31,7 @@ import { PbftReplica } from '../pbft/replica.ts';
 import type { ElectionOptions } from './election.ts';
 import { cartelApprovals, honestApprovals } from './election.ts';
 import type { Population } from './institutions.ts';
-import type { LedgerOptions, NodeLayout, OnVerify, ReconfigureDecision } from './ledger.ts';
+import type { LedgerOptions, NodeLayout, ReconfigureDecision, SignatureCheck } from './ledger.ts';
 import { ballotDigest, ballotTag, DposLedger, operationWellFormed } from './ledger.ts';
 import type { OffchainMessage, OffchainWorld, PreProxy, RecordsTimer, ReplicaStore } from './offchain.ts';
 import { isOffchainMessage, isRecordsTimer, RecordsAgent } from './offchain.ts';
@@ -372,13 +372,11 @@ export class DelegateNode implements ProtocolNode<DposMessage> {
 
   private lastDecision: ReconfigureDecision | undefined;
 
-  /** Charges a ballot signature check (unless cached) to the delegate's virtual clock. */
-  private chargeVerify(ctx: NodeContext<PbftMessage>): OnVerify | undefined {
+  /** This delegate's ballot signature check: its CPU time is charged to this delegate's clock (once per valid signature it checks). */
+  private chargeVerify(ctx: NodeContext<PbftMessage>): SignatureCheck | undefined {
     const us = this.w.pbft.cpu.verifyUs;
     if (us <= 0) return undefined;
-    return (signer, digest, signature) => {
-      if (!this.w.keys.isCachedValid(signer, digest, signature)) ctx.charge(us);
-    };
+    return (signer, digest, signature) => this.w.keys.verifyBy(ctx, us, signer, digest, signature);
   }
 
   /** The node's own context (hooks receive the PBFT stack's context, whose timers go to the replica). */

@@ -27,7 +27,8 @@
  *   depend on the path.
  * - Signatures: Ed25519 (RFC 8032) from protocols/crypto/ed25519.ts (native backend), keys
  *   derived from the node's seeded ChaCha20 stream (protocols/crypto/random.ts), so runs are
- *   reproducible. Verification results are cached by (signer, message digest, signature).
+ *   reproducible. Verification results are cached by (signer, message digest, signature) and
+ *   shared by all nodes, but CPU time is charged per verifying node (`KeyRing.verifyBy`).
  *
  * Session keys: as in BFT, the *receiver* chooses the key its peers use to send to it (BFT
  * distributes them in `new-key` messages encrypted under the peers' public keys). The simulator
@@ -265,8 +266,13 @@ export class KeyRing {
   /** Per sender: the receiver list last used and its key addresses (committees are reused arrays). */
   private readonly receiverAddrs = new Map<NodeId, { ids: Int32Array; addrs: Int32Array }>();
   private readonly signing = new Map<NodeId, SigningKeys>();
-  /** Signature verifications that succeeded, by signer/digest/signature. */
-  private readonly verified = new Set<string>();
+  /**
+   * Signature verifications that succeeded, by signer/digest/signature, each with the nodes that
+   * have checked it themselves (filled only by `verifyBy`, the charged path). The outcome is a
+   * pure function, so it is computed once and shared; the CPU time is not: it is charged to every
+   * verifying node (see `verifyBy`).
+   */
+  private readonly verified = new Map<string, Set<NodeId> | null>();
   /** The WebAssembly MAC engine, or undefined for the JavaScript reference path. */
   readonly engine: MacEngine | undefined;
 
@@ -358,7 +364,10 @@ export class KeyRing {
     return Buffer.from(edSign(Buffer.from(digestHex, 'hex'), this.keysOf(node).secretKey)).toString('hex');
   }
 
-  /** Verifies `signer`'s signature over `digestHex`; never throws on malformed input. */
+  /**
+   * Verifies `signer`'s signature over `digestHex`; never throws on malformed input. Charges no
+   * CPU time: a node's check is `verifyBy`.
+   */
   verify(signer: NodeId, digestHex: string, signatureHex: unknown): boolean {
     if (typeof signatureHex !== 'string' || signatureHex.length !== SIGNATURE_BYTES * 2 || !Number.isInteger(signer) || signer < 0) return false;
     const cacheKey = `${signer}/${digestHex}/${signatureHex}`;
@@ -369,11 +378,35 @@ export class KeyRing {
     } catch {
       ok = false;
     }
-    if (ok) this.verified.add(cacheKey);
+    if (ok) this.verified.set(cacheKey, null);
     return ok;
   }
 
-  /** True if a signature check would hit the cache (so no CPU time should be charged). */
+  /**
+   * Node `verifier.id` checks `signer`'s signature: `costUs` is charged to its virtual clock
+   * unless this node has already found this very signature valid (its own memory of its own
+   * checks; an invalid one is charged each time, as it is checked each time). Other nodes'
+   * checks do not count: the shared outcome cache saves wall-clock time only, every node pays
+   * for its own verification.
+   */
+  verifyBy(verifier: { readonly id: NodeId; charge(us: number): void }, costUs: number, signer: NodeId, digestHex: string, signatureHex: unknown): boolean {
+    if (!(costUs > 0)) return this.verify(signer, digestHex, signatureHex);
+    const cacheKey = `${signer}/${digestHex}/${String(signatureHex)}`;
+    let by = this.verified.get(cacheKey);
+    if (by && by.has(verifier.id)) return true;
+    verifier.charge(costUs);
+    if (!this.verify(signer, digestHex, signatureHex)) return false;
+    by ??= this.verified.get(cacheKey);
+    if (!by) this.verified.set(cacheKey, (by = new Set()));
+    by.add(verifier.id);
+    return true;
+  }
+
+  /**
+   * True if *some* node's check of this signature succeeded before. Not a charging rule: it says
+   * nothing about whether a given node has paid for its own check (use `verifyBy`).
+   * @deprecated kept for callers outside this folder; charging through it under-charges.
+   */
   isCachedValid(signer: NodeId, digestHex: string, signatureHex: string): boolean {
     return this.verified.has(`${signer}/${digestHex}/${signatureHex}`);
   }

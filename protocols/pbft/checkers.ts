@@ -5,8 +5,9 @@
  * correct (honest) replicas execute — Byzantine replicas' own claims are ignored:
  *
  * - `agreement`   no two honest replicas commit different batches at the same sequence number;
- * - `validity`    every committed request was issued by its client with exactly that operation
- *                 (so the client's authenticator covered it);
+ * - `validity`    every committed request was issued by its client with exactly that operation:
+ *                 the checker recomputes the digest of each committed operation and compares it
+ *                 with the digest the client reported when it issued the request;
  * - `no-revert`   an honest replica never commits a different batch at a sequence number it has
  *                 already committed;
  * - `total-order` each honest replica commits sequence numbers 1, 2, 3, … without gaps and
@@ -19,6 +20,7 @@
  * Observations used: `pbft.commit` (replica.ts), `pbft.request` and `pbft.accepted` (client.ts).
  */
 import type { Micros, NodeId, Observation, Observer, Violation } from '../../sim/types.ts';
+import { requestDigest, requestKey, type RequestMsg } from './messages.ts';
 
 interface CommitObs extends Observation {
   kind: 'pbft.commit';
@@ -31,6 +33,8 @@ interface CommitObs extends Observation {
   /** The same requests' clients and timestamps (numbers). */
   clients: readonly number[];
   timestamps: readonly number[];
+  /** The batch itself (the requests as committed, operations included). */
+  batchRequests: readonly RequestMsg[];
   /** Keys of the requests executed (not executed before), in order. */
   executed: readonly string[];
   /** Their indices in `requests`, or null when all of them were executed. */
@@ -64,14 +68,17 @@ export class AgreementChecker implements Observer {
 
 export class ValidityChecker implements Observer {
   readonly name = 'validity';
+  /** What each client issued: request key → the digest the client computed of its operation. */
   private readonly issued = new Map<string, string>();
   /**
-   * Request lists already found valid, by identity: replicas report one frozen list per batch
-   * (protocols/pbft/replica.ts `commitLists`), so the 2nd … k-th report of a batch is one lookup.
-   * A frozen array cannot change and an issued request's digest is recorded once, so a list
-   * valid once stays valid.
+   * Batches already found valid, by identity: replicas report the batch they executed, and the
+   * honest ones share one frozen array per batch, so the 2nd … k-th report of a batch is one
+   * lookup. Only arrays whose requests (and operations) are frozen are remembered: those cannot
+   * change, and an issued request's digest is recorded once, so a batch valid once stays valid.
    */
-  private readonly valid = new WeakMap<readonly string[], readonly string[]>();
+  private readonly valid = new WeakSet<readonly RequestMsg[]>();
+  /** Digests this checker computed of frozen requests' operations. */
+  private readonly digests = new WeakMap<RequestMsg, string>();
   constructor(private readonly byzantine: ReadonlySet<NodeId>) {}
   onObservation(node: NodeId, obs: Observation): Violation | undefined {
     if (obs.kind === 'pbft.request') {
@@ -81,16 +88,32 @@ export class ValidityChecker implements Observer {
     }
     if (obs.kind !== 'pbft.commit' || this.byzantine.has(node)) return undefined;
     const c = obs as CommitObs;
-    const memo = Object.isFrozen(c.requests) && Object.isFrozen(c.opDigests);
-    if (memo && this.valid.get(c.requests) === c.opDigests) return undefined;
-    for (let i = 0; i < c.requests.length; i++) {
-      const want = this.issued.get(c.requests[i]);
-      if (want === undefined) return { kind: 'safety', invariant: 'validity', message: `replica ${node} committed request ${c.requests[i]} at sequence number ${c.seq}, which its client never issued` };
-      if (want !== c.opDigests[i]) return { kind: 'safety', invariant: 'validity', message: `replica ${node} committed request ${c.requests[i]} at sequence number ${c.seq} with an operation its client did not issue` };
+    const batch = c.batchRequests;
+    if (this.valid.has(batch)) return undefined;
+    let memo = Object.isFrozen(batch);
+    for (let i = 0; i < batch.length; i++) {
+      const r = batch[i];
+      const want = this.issued.get(requestKey(r.client, r.timestamp));
+      if (want === undefined) return { kind: 'safety', invariant: 'validity', message: `replica ${node} committed request ${requestKey(r.client, r.timestamp)} at sequence number ${c.seq}, which its client never issued` };
+      // Recomputed from the committed operation itself: the digest a replica carries along
+      // (or reports) is the replica's claim, not evidence.
+      const frozen = frozenRequest(r);
+      memo &&= frozen;
+      let d = frozen ? this.digests.get(r) : undefined;
+      if (d === undefined) {
+        d = requestDigest(r.client, r.timestamp, r.op);
+        if (frozen) this.digests.set(r, d);
+      }
+      if (d !== want) return { kind: 'safety', invariant: 'validity', message: `replica ${node} committed request ${requestKey(r.client, r.timestamp)} at sequence number ${c.seq} with an operation its client did not issue` };
     }
-    if (memo) this.valid.set(c.requests, c.opDigests);
+    if (memo) this.valid.add(batch);
     return undefined;
   }
+}
+
+/** A request whose fields, operation included, can no longer change. */
+function frozenRequest(r: RequestMsg): boolean {
+  return Object.isFrozen(r) && Object.isFrozen(r.op) && (r.op.kind !== 'reconfigure' || Object.isFrozen(r.op.members));
 }
 
 export class NoRevertChecker implements Observer {

@@ -141,7 +141,7 @@ export class PbftClient implements ProtocolNode<PbftMessage> {
     void ctx;
     // Frozen: a sent message never changes (replicas memoise digests of frozen batches).
     return Object.freeze({
-      type: 'request', client: this.self, timestamp, op, opDigest, epoch: this.committee.epoch, auth,
+      type: 'request', client: this.self, timestamp, op: frozenOperation(op), opDigest, epoch: this.committee.epoch, auth,
       size: requestSize(op, this.committee.members.length), digest: traceDigest(opDigest, this.self, timestamp, this.committee.epoch),
     }) as RequestMsg;
   }
@@ -197,4 +197,10 @@ export class PbftClient implements ProtocolNode<PbftMessage> {
 
 function validEntry(e: unknown): boolean {
   return e !== null && typeof e === 'object' && Number.isSafeInteger((e as { timestamp?: unknown }).timestamp) && typeof (e as { result?: unknown }).result === 'string';
+}
+
+/** A frozen copy of an operation (its members list too), unless it is frozen already. */
+function frozenOperation(op: Operation): Operation {
+  if (Object.isFrozen(op) && (op.kind !== 'reconfigure' || Object.isFrozen(op.members))) return op;
+  return op.kind === 'reconfigure' ? Object.freeze({ ...op, members: Object.freeze([...op.members]) as NodeId[] }) : Object.freeze({ ...op });
 }

@@ -1,13 +1,14 @@
 /**
  * The `pbft` protocol module: a PBFT committee (Castro & Liskov, TOCS'02) with clients,
- * scenario-driven adversaries, an optional mutant and the invariant checkers.
+ * scenario-driven adversaries and the invariant checkers; its mutants (mutants.ts) are declared
+ * in `pbftModule.mutants`, for the check harness only.
  *
  * Node layout: replicas are nodes 0 … committee − 1 (member order = primary order), clients
  * the next `clients` nodes, then the twin copy if `twins` is set; any further nodes idle.
  */
 import { z } from 'zod';
 import type { Simulation } from '../../sim/kernel.ts';
-import type { ProtocolModule } from '../../sim/protocol.ts';
+import type { ProtocolModule, ProtocolRun } from '../../sim/protocol.ts';
 import { integer, nodeId, probability } from '../../sim/scenario/schema.ts';
 import type { Scenario } from '../../sim/scenario/schema.ts';
 import type { NodeId, ProtocolNode } from '../../sim/types.ts';
@@ -30,7 +31,7 @@ import { KeyRing } from './auth.ts';
 import { makeCheckers } from './checkers.ts';
 import { PbftClient } from './client.ts';
 import type { PbftMessage } from './messages.ts';
-import { MUTANT_NAMES, MUTANTS, type MutantName } from './mutants.ts';
+import { PBFT_MUTANTS, type ReplicaClass } from './mutants.ts';
 import { type Committee, type PbftOptions, PbftReplica, type ReplicaHooks } from './replica.ts';
 import { pbftHeadline, pbftTimeline } from './outcomes.ts';
 
@@ -138,7 +139,6 @@ export const pbftSchema = z
       })
       .optional()
       .describe('Twins mode: a second copy of one replica with the same keys, both honest.'),
-    mutant: z.enum(MUTANT_NAMES as [MutantName, ...MutantName[]]).optional().describe(`Deliberately broken replica code for the honest replicas (checker tests): ${MUTANT_NAMES.join(' | ')}.`),
     checkers: z
       .strictObject({
         liveness: z
@@ -181,13 +181,12 @@ function idsOf(a: AdversaryConfig, k: number): NodeId[] {
   return ids;
 }
 
-export const pbftModule: ProtocolModule<PbftConfig, PbftMessage> = {
-  name: 'pbft',
-  description: 'PBFT (Castro & Liskov) committee with MAC authenticators, view changes, checkpoints, adversaries and safety/liveness checkers',
-  schema: pbftSchema,
-  headline: pbftHeadline,
-  timeline: pbftTimeline,
-  build(scenario: Scenario<PbftConfig>, seed: number) {
+/**
+ * One run of a PBFT scenario. `Replica` is the implementation of the honest replicas: the honest
+ * `PbftReplica`, or a mutant's (mutants.ts; reached only through `pbftModule.mutants`).
+ * Byzantine replicas always wrap the honest code.
+ */
+function buildPbft(scenario: Scenario<PbftConfig>, seed: number, Replica: ReplicaClass = PbftReplica): ProtocolRun<PbftMessage> {
     const cfg = scenario.protocol;
     const k = cfg.committee;
     const replicaCount = k + cfg.standbys;
@@ -249,17 +248,13 @@ export const pbftModule: ProtocolModule<PbftConfig, PbftMessage> = {
       },
     };
 
-    const honestReplica = (identity: NodeId): PbftReplica => {
-      const Impl = cfg.mutant ? MUTANTS[cfg.mutant] : PbftReplica;
-      return new Impl(identity, committee, keys, options, hooks);
-    };
 
     return {
       observers: checkers.all,
       createNode(id: NodeId): ProtocolNode<PbftMessage> {
         if (id < replicaCount) {
           const role = roles.get(id);
-          const replica = role ? new PbftReplica(id, committee, keys, options, hooks) : honestReplica(id);
+          const replica = role ? new PbftReplica(id, committee, keys, options, hooks) : new Replica(id, committee, keys, options, hooks);
           replicas[id] = replica;
           if (cfg.twins && cfg.twins.replica === id) return new TwinOriginal(replica, keys, twinNode, cfg.twins.forward);
           if (!role) return replica;
@@ -364,5 +359,16 @@ export const pbftModule: ProtocolModule<PbftConfig, PbftMessage> = {
         };
       },
     };
-  },
+}
+
+export const pbftModule: ProtocolModule<PbftConfig, PbftMessage> = {
+  name: 'pbft',
+  description: 'PBFT (Castro & Liskov) committee with MAC authenticators, view changes, checkpoints, adversaries and safety/liveness checkers',
+  schema: pbftSchema,
+  headline: pbftHeadline,
+  timeline: pbftTimeline,
+  build: (scenario, seed) => buildPbft(scenario, seed),
+  mutants: Object.fromEntries(
+    Object.entries(PBFT_MUTANTS).map(([name, m]) => [name, { description: m.description, invariant: m.invariant, build: (scenario: Scenario<PbftConfig>, seed: number) => buildPbft(scenario, seed, m.replica) }]),
+  ),
 };

@@ -98,7 +98,7 @@ export interface CpuCosts {
   macUs: number;
   /** Per Ed25519 signature produced, µs. */
   signUs: number;
-  /** Per Ed25519 signature verified (not charged again for a cached result), µs. */
+  /** Per Ed25519 signature verified, µs: charged to each verifying replica, once per valid signature it checks. */
   verifyUs: number;
 }
 
@@ -171,7 +171,7 @@ interface Tally {
 }
 
 /** Log entry for one sequence number (TOCS'02 §4.2 "message log"). */
-class Slot {
+export class Slot {
   /** View of the accepted pre-prepare, or −1. */
   ppView = -1;
   ppBatch = '';
@@ -777,7 +777,7 @@ export class PbftReplica implements ProtocolNode<PbftMessage> {
     this.lastExec = seq;
     const obs = commitLists(requests);
     ctx.emit({
-      kind: 'pbft.commit', seq, view, epoch: this.committee.epoch, batch, requests: obs.keys, opDigests: obs.opDigests, clients: obs.clients, timestamps: obs.timestamps,
+      kind: 'pbft.commit', seq, view, epoch: this.committee.epoch, batch, batchRequests: requests, requests: obs.keys, opDigests: obs.opDigests, clients: obs.clients, timestamps: obs.timestamps,
       executed: executed ?? obs.keys, executedIndex: ran ?? null, via,
     });
     if (!this.replaying) {
@@ -989,8 +989,7 @@ export class PbftReplica implements ProtocolNode<PbftMessage> {
       reject(ctx, 'digest');
       return false;
     }
-    if (this.options.cpu.verifyUs > 0 && !this.keys.isCachedValid(m.sender, m.body, m.signature)) ctx.charge(this.options.cpu.verifyUs);
-    if (!this.keys.verify(m.sender, m.body, m.signature)) {
+    if (!this.keys.verifyBy(ctx, this.options.cpu.verifyUs, m.sender, m.body, m.signature)) {
       reject(ctx, 'signature');
       return false;
     }
@@ -1112,8 +1111,7 @@ export class PbftReplica implements ProtocolNode<PbftMessage> {
     if (m.newView < this.view || (m.newView === this.view && !this.changing)) return; // old or already in it
     if (m.sender !== this.primaryOf(m.newView)) return reject(ctx, 'not-primary');
     if (sha256Hex(newViewText(m)) !== m.body) return reject(ctx, 'digest');
-    if (this.options.cpu.verifyUs > 0 && !this.keys.isCachedValid(m.sender, m.body, m.signature)) ctx.charge(this.options.cpu.verifyUs);
-    if (!this.keys.verify(m.sender, m.body, m.signature)) return reject(ctx, 'signature');
+    if (!this.keys.verifyBy(ctx, this.options.cpu.verifyUs, m.sender, m.body, m.signature)) return reject(ctx, 'signature');
     // Every view-change must be valid, for this view, from distinct members; then recompute O.
     const senders = new Set<NodeId>();
     for (const vc of m.viewChanges) {
@@ -1270,8 +1268,7 @@ export class PbftReplica implements ProtocolNode<PbftMessage> {
     if (!entry) this.shares.set(statement, (entry = { cert, byNode: new Map() }));
     if (entry.byNode.has(signer)) return true;
     if (signer !== this.self) {
-      if (this.options.cpu.verifyUs > 0 && !this.keys.isCachedValid(signer, statement, signature)) ctx.charge(this.options.cpu.verifyUs);
-      if (!this.keys.verify(signer, statement, signature)) return false;
+      if (!this.keys.verifyBy(ctx, this.options.cpu.verifyUs, signer, statement, signature)) return false;
     }
     entry.byNode.set(signer, signature);
     if (entry.byNode.size >= PbftReplica.faults(old) + 1) {
@@ -1303,8 +1300,7 @@ export class PbftReplica implements ProtocolNode<PbftMessage> {
     const signers = new Set<NodeId>();
     for (const s of c.shares) {
       if (!s || !old.members.includes(s.signer) || signers.has(s.signer) || typeof s.signature !== 'string') continue;
-      if (this.options.cpu.verifyUs > 0 && !this.keys.isCachedValid(s.signer, statement, s.signature)) ctx.charge(this.options.cpu.verifyUs);
-      if (this.keys.verify(s.signer, statement, s.signature)) signers.add(s.signer);
+      if (this.keys.verifyBy(ctx, this.options.cpu.verifyUs, s.signer, statement, s.signature)) signers.add(s.signer);
     }
     return signers.size >= PbftReplica.faults(old) + 1;
   }
@@ -1485,6 +1481,13 @@ export class ResultLog {
       if (!a) this.byClient.set(client, (a = []));
       a[timestamp] = result;
     } else this.other.set(`${client}:${timestamp}`, result);
+  }
+  /** Drops one result (a rolled-back execution; only mutants roll back). */
+  forget(client: NodeId, timestamp: number): void {
+    if (timestamp >= 0 && timestamp < 1_073_741_824) {
+      const a = this.byClient.get(client);
+      if (a) a[timestamp] = undefined;
+    } else this.other.delete(`${client}:${timestamp}`);
   }
   clear(): void {
     this.byClient.clear();

@@ -7,6 +7,7 @@
  *
  * Confirmations of a tx = tipHeight − blockHeight + 1 (1 = in the tip block; queued txs have 0
  * and are invisible to readers). Time is set explicitly (`setNow`), in µs of virtual time.
+ * A dishonest view of it (altered transactions) is an attack, in attacks.ts.
  */
 import { bytesToHex, equalBytes } from '../crypto/encoding.ts';
 import { verifyAccessPayload, verifyStoragePayload } from './payloads.ts';
@@ -108,16 +109,5 @@ export class SimpleLedger implements AccessLedger {
       if (c >= d && bytesToHex(t.payload.digest) === hex) return { payload: t.payload, confirmations: c };
     }
     return undefined;
-  }
-
-  /**
-   * Attack hook — "a miner alters a recorded transaction" (issue 3): rewrites a confirmed storage
-   * payload in place, bypassing validation, as a dishonest chain view would serve it.
-   */
-  tamperStorage(digest: Uint8Array, mutate: (p: StoragePayload) => StoragePayload): boolean {
-    const t = this.storage.find((s) => equalBytes(s.payload.digest, digest));
-    if (t === undefined) return false;
-    t.payload = mutate({ ...t.payload });
-    return true;
   }
 }

@@ -1,4 +1,5 @@
 import { pbftModule } from '../../protocols/pbft/module.ts';
+import { withMutant } from '../../sim/protocol.ts';
 import { buildSimulation, runScenario } from '../../sim/runner.ts';
 import { validateScenario } from '../../sim/scenario/load.ts';
 
@@ -22,6 +23,12 @@ export function pbftScenario(protocol: Record<string, unknown>, extra: Record<st
 export function runPbft(protocol: Record<string, unknown>, extra: Record<string, unknown> = {}, seed?: number) {
   const s = pbftScenario(protocol, extra);
   return runScenario(s, REGISTRY, seed ?? s.seed);
+}
+
+/** Runs a scenario with one of `pbftModule.mutants` (the harness's extension point). */
+export function runPbftMutant(mutant: string, protocol: Record<string, unknown>, extra: Record<string, unknown> = {}, seed?: number) {
+  const s = pbftScenario(protocol, extra);
+  return runScenario(s, withMutant(REGISTRY, 'pbft', mutant), seed ?? s.seed);
 }
 
 export function buildPbft(protocol: Record<string, unknown>, extra: Record<string, unknown> = {}) {

@@ -3,6 +3,7 @@ import { seededRandom } from '../../protocols/crypto/random.ts';
 import { sha256 } from '../../protocols/crypto/hash.ts';
 import { utf8ToBytes, bytesToUtf8 } from '../../protocols/crypto/encoding.ts';
 import { encodeAccessPayload, encodeStoragePayload, verifyAccessPayload } from '../../protocols/records/payloads.ts';
+import { TamperedChainView } from '../../protocols/records/attacks.ts';
 import { SimpleLedger } from '../../protocols/records/ledger.ts';
 import { MemoryBackend, RecordStore, TamperingBackend, contentUri } from '../../protocols/records/store.ts';
 import { DirectoryBackend, flipBit } from '../../protocols/records/backends.ts';
@@ -192,15 +193,18 @@ describe('tamper detection', () => {
       const i2 = issueRecord(w2.doctor, w2.patient.publicKey, M, w2.random);
       w2.ledger.submitStorage(i2.storage);
       w2.ledger.mine();
-      w2.ledger.tamperStorage(i2.storage.digest, tampered);
-      expect(code(() => storeRecord(w2.patient, i2.envelope, w2.store, w2.random, { ledger: w2.ledger }))).toBe('chain-mismatch');
+      const view2 = new TamperedChainView(w2.ledger);
+      expect(code(() => storeRecord(w2.patient, i2.envelope, w2.store, w2.random, { ledger: view2 }))).toBe('ok'); // not yet altered
+      view2.tamperStorage(i2.storage.digest, tampered);
+      expect(code(() => storeRecord(w2.patient, i2.envelope, w2.store, w2.random, { ledger: view2 }))).toBe('chain-mismatch');
       // third party, after sharing
       const entry = storeRecord(w.patient, issued.envelope, w.store, w.random, { ledger: w.ledger });
       w.ledger.submitAccess(shareRecord(entry, w.researcher.publicKey, ['read'], HOUR, w.random));
       w.ledger.mine();
       expect(code(() => fetchRecord(w.researcher, entry.uri, w.store, w.ledger))).toBe('ok');
-      w.ledger.tamperStorage(issued.storage.digest, tampered);
-      expect(code(() => fetchRecord(w.researcher, entry.uri, w.store, w.ledger))).toBe('chain-mismatch');
+      const view = new TamperedChainView(w.ledger);
+      view.tamperStorage(issued.storage.digest, tampered);
+      expect(code(() => fetchRecord(w.researcher, entry.uri, w.store, view))).toBe('chain-mismatch');
     }
   });
 

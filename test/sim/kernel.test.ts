@@ -432,6 +432,48 @@ describe('observers and violations', () => {
   it('onEnd checks run when the run ends without an earlier violation', () => {
     const res = sim([new Recorder()], { observers: [{ name: 'live', onEnd: () => ({ kind: 'liveness', invariant: 'progress', message: 'nothing happened' }) }] }).run();
     expect(res.violation?.kind).toBe('liveness');
+    expect(res.violations.map((v) => v.invariant)).toEqual(['progress']);
+  });
+
+  it('reports every invariant that fires on the violating event, each once, and none from later events', () => {
+    // Three checkers: "first" and "implied" fire on the same observation (as agreement and
+    // no-revert do when a replica replaces a committed block); "later" fires only on the next one.
+    const on = (name: string, when: (v: number) => boolean): Observer => ({
+      name,
+      onObservation: (_n, obs) => (when(obs.value as number) ? { kind: 'safety', invariant: name, message: `${name} at ${obs.value}` } : undefined),
+    });
+    const a = new Recorder(
+      (ctx) => ctx.setTimer(10, 0),
+      (ctx) => {
+        ctx.emit({ kind: 'value', value: 1 });
+        ctx.emit({ kind: 'value', value: 1 }); // the same invariants again, same event
+        ctx.emit({ kind: 'value', value: 2 }); // still the same event: "later" counts too
+      },
+    );
+    const res = sim([a], { observers: [on('first', (v) => v === 1), on('implied', (v) => v === 1), on('later', (v) => v === 2)] }).run();
+    expect(res.violation?.invariant).toBe('first');
+    expect(res.violations.map((v) => v.invariant)).toEqual(['first', 'implied', 'later']);
+    expect(res.violations.every((v) => v.time === 10)).toBe(true);
+    // A violation in a later event is not part of the report: the run stopped before it.
+    const b = new Recorder(
+      (ctx) => {
+        ctx.setTimer(10, 1);
+        ctx.setTimer(10, 2);
+      },
+      (ctx, tag) => ctx.emit({ kind: 'value', value: tag }),
+    );
+    const r2 = sim([b], { observers: [on('first', (v) => v === 1), on('later', (v) => v === 2)] }).run();
+    expect(r2.violations.map((v) => v.invariant)).toEqual(['first']);
+  });
+
+  it('an exception in a scheduled action (workload, attack) is a crash of the run, not an error of the caller', () => {
+    const s = sim([new Recorder()]);
+    s.at(5, 'workload', () => {
+      throw new Error('bad workload');
+    });
+    const res = s.run();
+    expect(res.violation).toMatchObject({ kind: 'crash', invariant: 'no-exception' });
+    expect(res.violation?.message).toContain('bad workload');
   });
 });
 

@@ -1,30 +1,27 @@
 /**
- * Request-forging primary: appends to every batch it proposes an operation no client issued
- * (well-formed, correct digest, but an authenticator it cannot produce — it lacks the client's
- * keys). Honest backups reject the pre-prepare (TOCS'02 §4.2: every request in the batch must
- * be authentic) and replace the primary; replicas that skip that check (the
- * `skip-request-auth` mutant) commit the forgery and the validity checker fires.
+ * Request-forging primary: in every batch it proposes, it replaces the operation of the first
+ * request with one of its own while keeping that request's client, timestamp, operation digest
+ * and authenticator — the client's MACs cover (client, timestamp, digest), so they still check
+ * out; only recomputing the digest from the operation exposes the forgery. Honest backups do
+ * (TOCS'02 §4.2: every request in the batch must be authentic, and a request's digest is the
+ * digest of its operation), reject the pre-prepare and replace the primary; replicas that skip
+ * that check (the `skip-request-auth` mutant) commit an operation the client never issued, and
+ * the validity checker — which recomputes the digest of every committed operation — fires.
  */
 import type { NodeContext, NodeId } from '../../../sim/types.ts';
-import { type PbftMessage, type PrePrepareMsg, requestDigest, type RequestMsg, requestSize } from '../messages.ts';
+import type { PbftMessage, PrePrepareMsg, RequestMsg } from '../messages.ts';
 import { forgePrePrepare, ReplicaWrapper } from './wrap.ts';
-
-/** Client id used for forged requests (no such client exists). */
-export const FORGED_CLIENT = 999_999;
 
 export class RequestForgingPrimary extends ReplicaWrapper {
   private readonly forged = new Map<string, PrePrepareMsg>();
   protected override outgoing(ctx: NodeContext<PbftMessage>, to: NodeId, msg: PbftMessage): void {
-    if (msg.type !== 'pre-prepare') return ctx.send(to, msg);
+    if (msg.type !== 'pre-prepare' || msg.requests.length === 0) return ctx.send(to, msg);
     const key = `${msg.epoch}:${msg.view}:${msg.seq}`;
     let alt = this.forged.get(key);
     if (!alt) {
-      const op = { kind: 'data' as const, bytes: 64, tag: `forged/${msg.seq}` };
-      const fake: RequestMsg = {
-        type: 'request', client: FORGED_CLIENT, timestamp: msg.seq, op, opDigest: requestDigest(FORGED_CLIENT, msg.seq, op), epoch: msg.epoch,
-        auth: new Int32Array(4 * this.members.length), size: requestSize(op, this.members.length), digest: msg.seq,
-      };
-      alt = forgePrePrepare(this.keys, this.inner.self, this.members, msg, [...msg.requests, fake]);
+      const [real, ...rest] = msg.requests;
+      const substituted: RequestMsg = { ...real, op: { kind: 'data', bytes: 64, tag: `forged/${msg.seq}` } };
+      alt = forgePrePrepare(this.keys, this.inner.self, this.members, msg, [Object.freeze(substituted), ...rest]);
       this.forged.set(key, alt);
       ctx.metrics.counter('pbft.adversary.forged-requests').inc();
     }

@@ -10,7 +10,7 @@ export { EquivocatingPrimary } from './equivocate.ts';
 export { DoubleVotingReplica } from './double-vote.ts';
 export { BadAuthReplica } from './bad-auth.ts';
 export { Cartel, CartelReplica } from './cartel.ts';
-export { FORGED_CLIENT, RequestForgingPrimary } from './forge-requests.ts';
+export { RequestForgingPrimary } from './forge-requests.ts';
 export { TwinCopy, TwinOriginal } from './twins.ts';
 export { InterceptContext, ReplicaWrapper } from './wrap.ts';
 
