@@ -56,16 +56,40 @@ export interface ChartOptions {
   /** Colour by series name (default) or by `group` (then the legend title is `groupTitle`). */
   colorBy?: 'series' | 'group';
   groupTitle?: string;
+  /** Ticks at exactly these x values (e.g. key sizes 1024, 2048, 4096), labelled as integers. */
+  xValues?: number[];
+  /** Labels for x values that stand for words (a swept parameter whose values are not numbers). */
+  xLabels?: Record<number, string>;
+  /** d3 format of the y axis labels (default: ".0e" on log axes spanning below 1e-3, "~s"-free plain numbers otherwise). */
+  yFormat?: string;
 }
 
+/** Legend symbol of each style, so the legend shows what the plot draws. */
+const STYLE_SHAPE: Record<SeriesStyle, string> = { line: 'stroke', interval: 'circle', paper: 'diamond' };
+
 /** Builds the Vega-Lite spec (data by URL to the CSV next to it, or inline values). */
-export function lineChartSpec(options: ChartOptions, data: { url: string } | { values: ChartRow[] }): TopLevelSpec {
-  const xScale = options.xLog ? { type: 'log' as const, nice: false } : { zero: false, nice: false };
+export function lineChartSpec(options: ChartOptions, data: { url: string; styles?: Record<string, SeriesStyle> } | { values: ChartRow[] }): TopLevelSpec {
+  // Pixel padding keeps markers at the first and last x inside the panel (they were clipped).
+  const xScale = options.xLog ? { type: 'log' as const, nice: false, padding: 14 } : { zero: false, nice: false, padding: 14 };
   const yScale = options.yLog ? { type: 'log' as const } : { zero: false };
-  const x = { field: 'x', type: 'quantitative' as const, title: options.xTitle, scale: xScale };
-  const y = { field: 'y', type: 'quantitative' as const, title: options.yTitle, scale: yScale, axis: options.yLog ? { format: '.0e' } : {} };
+  const labelExpr = options.xLabels ? `${JSON.stringify(Object.fromEntries(Object.entries(options.xLabels).map(([k, v]) => [String(k), v])))}[toString(datum.value)] || ''` : undefined;
+  const xAxis = {
+    ...(options.xValues || options.xLabels ? { values: options.xValues ?? Object.keys(options.xLabels!).map(Number), format: 'd' } : {}),
+    ...(labelExpr ? { labelExpr } : {}),
+  };
+  const x = { field: 'x', type: 'quantitative' as const, title: options.xTitle, scale: xScale, axis: xAxis };
+  const values = 'values' in data ? data.values : undefined;
+  const smallest = values ? Math.min(...values.filter((r) => typeof r.y === 'number' && r.y > 0).map((r) => r.y as number)) : 0;
+  const yFormat = options.yFormat ?? (options.yLog ? (smallest >= 1e-3 ? ',' : '.0e') : undefined);
+  const y = { field: 'y', type: 'quantitative' as const, title: options.yTitle, scale: yScale, axis: yFormat ? { format: yFormat } : {} };
   const byGroup = options.colorBy === 'group';
-  const color = { field: byGroup ? 'group' : 'series', type: 'nominal' as const, title: byGroup ? (options.groupTitle ?? null) : null, sort: null, legend: { orient: 'bottom' as const, direction: 'vertical' as const, labelLimit: 400, symbolOpacity: 1, symbolStrokeWidth: 2 } };
+  const legend = { orient: 'bottom' as const, direction: 'vertical' as const, labelLimit: 400, symbolOpacity: 1, symbolStrokeWidth: 2 };
+  // Colour and legend symbol by series: the legend shows a stroke for a line, a dot for a
+  // simulated value with its band, a diamond for a published value — as the plot draws them.
+  const styles: Record<string, SeriesStyle> = values ? Object.fromEntries(values.map((r) => [r.series, r.style])) : ('styles' in data && data.styles ? data.styles : {});
+  const domain = Object.keys(styles);
+  const color = { field: byGroup ? 'group' : 'series', type: 'nominal' as const, title: byGroup ? (options.groupTitle ?? null) : null, sort: null, ...(byGroup || !domain.length ? {} : { scale: { domain } }), legend };
+  const shape = byGroup || !domain.length ? undefined : { field: 'series', type: 'nominal' as const, title: null, sort: null, scale: { domain, range: domain.map((k) => STYLE_SHAPE[styles[k]]) }, legend };
   const positive = options.yLog ? [{ filter: 'isValid(datum.y) && datum.y > 0' }] : [{ filter: 'isValid(datum.y)' }];
   const layers = [
     {
@@ -81,12 +105,12 @@ export function lineChartSpec(options: ChartOptions, data: { url: string } | { v
     {
       transform: [{ filter: "datum.style === 'interval'" }, ...positive],
       mark: { type: 'point' as const, filled: true, size: 40 },
-      encoding: { x, y, color, tooltip: [{ field: 'series' }, { field: 'x' }, { field: 'y' }, { field: 'low' }, { field: 'high' }, { field: 'n' }] },
+      encoding: { x, y, color, ...(shape ? { shape } : {}), tooltip: [{ field: 'series' }, { field: 'x' }, { field: 'y' }, { field: 'low' }, { field: 'high' }, { field: 'n' }] },
     },
     {
       transform: [{ filter: "datum.style === 'paper'" }, ...positive],
-      mark: { type: 'point' as const, shape: 'diamond', filled: false, size: 110, strokeWidth: 2 },
-      encoding: { x, y, color },
+      mark: { type: 'point' as const, shape: 'diamond', filled: true, size: 90, strokeWidth: 1.5, stroke: 'black' },
+      encoding: { x, y, color, ...(shape ? { shape } : {}) },
     },
   ];
   const dataSpec = 'url' in data ? { url: data.url, format: { type: 'csv' as const, parse: { x: 'number', y: 'number', low: 'number', high: 'number', n: 'number' } } } : { values: data.values };
@@ -94,7 +118,7 @@ export function lineChartSpec(options: ChartOptions, data: { url: string } | { v
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: { text: options.title, ...(options.subtitle ? { subtitle: options.subtitle } : {}) },
     data: dataSpec,
-    config: { font: CHART_FONT, legend: { labelFontSize: 11, symbolOpacity: 1 }, axis: { labelFontSize: 11, titleFontSize: 12 }, title: { fontSize: 14, subtitleFontSize: 11 } },
+    config: { font: CHART_FONT, legend: { labelFontSize: 11, symbolOpacity: 1, labelLimit: 600, titleLimit: 600 }, axis: { labelFontSize: 11, titleFontSize: 12 }, title: { fontSize: 14, subtitleFontSize: 11 } },
   };
   const inner = { width: options.width ?? 360, height: options.height ?? 260, layer: layers };
   if (rowsHavePanels(data)) {
@@ -108,9 +132,72 @@ export function lineChartSpec(options: ChartOptions, data: { url: string } | { v
   return { ...base, ...inner } as unknown as TopLevelSpec;
 }
 
-function rowsHavePanels(data: { url: string } | { values: ChartRow[] }): boolean {
+function rowsHavePanels(data: { url: string; styles?: Record<string, SeriesStyle> } | { values: ChartRow[] }): boolean {
   if ('values' in data) return data.values.some((r) => r.panel !== undefined && r.panel !== '');
   return (data as { panels?: boolean }).panels === true;
+}
+
+/** One row of a run's timeline (timeline.csv): a progress series reaching `value`, or an event. */
+export interface TimelineRow {
+  timeUs: number;
+  series?: string;
+  value?: number;
+  event?: string;
+}
+
+/** The time unit a timeline of this length reads best in. */
+export function timelineUnit(endUs: number): { unit: string; us: number } {
+  if (endUs <= 120e6) return { unit: 's', us: 1e6 };
+  if (endUs <= 2 * 3600e6) return { unit: 'min', us: 60e6 };
+  if (endUs <= 4 * 86_400e6) return { unit: 'h', us: 3600e6 };
+  return { unit: 'd', us: 86_400e6 };
+}
+
+/**
+ * A single run over virtual time: each progress series (blocks, commits, views) as a step line in
+ * its own row (independent y), and the events (attack phases, violations) as labelled markers in a
+ * strip below, on the same time axis.
+ */
+export function timelineSpec(rows: readonly TimelineRow[], options: { title: string; subtitle?: string; endUs: number; width?: number }): TopLevelSpec {
+  const { unit, us } = timelineUnit(options.endUs);
+  const width = options.width ?? 640;
+  const series = rows.filter((r) => r.series !== undefined && r.value !== undefined).map((r) => ({ t: r.timeUs / us, series: r.series!, value: r.value! }));
+  const events = rows.filter((r) => r.event).map((r) => ({ t: r.timeUs / us, event: r.event! }));
+  const x = { field: 't', type: 'quantitative' as const, title: `virtual time (${unit})`, scale: { domain: [0, options.endUs / us], nice: false } };
+  const parts: unknown[] = [];
+  if (series.length) {
+    parts.push({
+      data: { values: series },
+      facet: { row: { field: 'series', type: 'nominal', title: null, sort: null, header: { labelAngle: 0, labelAlign: 'left', labelAnchor: 'start', labelFontSize: 12 } } },
+      spec: {
+        width,
+        height: 90,
+        layer: [
+          { mark: { type: 'line', interpolate: 'step-after', strokeWidth: 2 }, encoding: { x, y: { field: 'value', type: 'quantitative', title: 'value (see row)', scale: { zero: true } } } },
+          { mark: { type: 'point', filled: true, size: 14 }, encoding: { x, y: { field: 'value', type: 'quantitative' }, tooltip: [{ field: 'series' }, { field: 't', title: `time (${unit})` }, { field: 'value' }] } },
+        ],
+      },
+      resolve: { scale: { y: 'independent' } },
+    });
+  }
+  if (events.length) {
+    parts.push({
+      data: { values: events },
+      width,
+      height: Math.max(40, 22 * new Set(events.map((e) => e.event)).size),
+      layer: [
+        { mark: { type: 'rule', strokeDash: [3, 3], color: '#999' }, encoding: { x } },
+        { mark: { type: 'point', shape: 'triangle-down', filled: true, size: 90, color: '#c0392b' }, encoding: { x, y: { field: 'event', type: 'nominal', title: null, sort: null, axis: { labelLimit: 420 } }, tooltip: [{ field: 'event' }, { field: 't', title: `time (${unit})` }] } },
+      ],
+    });
+  }
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: { text: options.title, ...(options.subtitle ? { subtitle: options.subtitle } : {}) },
+    config: { font: CHART_FONT, axis: { labelFontSize: 11, titleFontSize: 12 }, title: { fontSize: 14, subtitleFontSize: 11 } },
+    vconcat: parts,
+    resolve: { scale: { x: 'shared' } },
+  } as unknown as TopLevelSpec;
 }
 
 /** Renders a Vega-Lite spec (inline data) to SVG text. */
@@ -150,7 +237,7 @@ export async function writeChart(dir: string, name: string, options: ChartOption
   // table (`<name>.csv`) without the chart data overwriting the rows.
   const paths = { spec: join(dir, `${name}.vl.json`), csv: join(dir, `${name}.chart.csv`), svg: join(dir, `${name}.svg`), png: join(dir, `${name}.png`) };
   writeFileAtomic(paths.csv, toCsv(rows as unknown as Record<string, unknown>[], CHART_COLUMNS));
-  const urlData = { url: `${name}.chart.csv`, panels: rows.some((r) => r.panel !== undefined && r.panel !== '') };
+  const urlData = { url: `${name}.chart.csv`, panels: rows.some((r) => r.panel !== undefined && r.panel !== ''), styles: Object.fromEntries(rows.map((r) => [r.series, r.style])) };
   writeJsonAtomic(paths.spec, lineChartSpec(options, urlData));
   const svg = await renderSvg(lineChartSpec(options, { values: rows }));
   writeFileAtomic(paths.svg, svg);

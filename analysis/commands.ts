@@ -205,7 +205,7 @@ export function registerAnalysisCommands(program: Command): void {
       guarded(async (dir: string, opts: { json?: boolean }) => {
         let file: string;
         try {
-          file = writeReport(dir);
+          file = await writeReport(dir);
         } catch (err) {
           throw new SweepUsageError((err as Error).message);
         }

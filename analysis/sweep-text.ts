@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path';
 import { humanInterval, humanMs, humanNumber } from '../sim/format.ts';
-import { replayCommand } from '../sim/replay.ts';
+import { displayPath, replayCommand, shellQuote } from '../sim/replay.ts';
 import { headlineValue, type HeadlineAggregate, type ViolationAggregate } from './outcomes.ts';
 import { replayFileOf, type SweepFindings } from './sweep.ts';
 
@@ -111,7 +111,7 @@ export function sweepText(o: SweepTextInput): string {
     ...replayLines(o.findings, o.resultsDir),
     ...(o.workers !== undefined && o.wallMs !== undefined ? [`workers    ${o.workers}, wall time ${humanMs(o.wallMs)}`] : []),
     `aggregate  ${o.aggregateHash}`,
-    `results    ${o.resultsDir}   (medsim report ${o.resultsDir} for charts)`,
+    `results    ${o.resultsDir}   (charts: npx medsim report ${shellQuote(displayPath(o.resultsDir))})`,
   ];
   return lines.join('\n') + '\n';
 }

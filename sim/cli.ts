@@ -24,10 +24,12 @@ import { benchPbft, type BenchPbftResult } from '../protocols/pbft/bench.ts';
 import { benchPow } from '../protocols/pow/bench.ts';
 import { benchKernel } from './bench-kernel.ts';
 import type { RunResult } from './kernel.ts';
-import { makeManifest, PROJECT_ROOT, writeFileAtomic, writeJsonAtomic } from './results.ts';
+import { makeManifest, packageVersion, PROJECT_ROOT, writeFileAtomic, writeJsonAtomic } from './results.ts';
 import { UnknownMutantError, withMutant } from './protocol.ts';
 import { RESOLVED_SCENARIO_FILE, replayCommand, replayWithOverrides, writeReplayScenario } from './replay.ts';
 import { runScenario } from './runner.ts';
+import { runText, violationText } from './run-text.ts';
+import { toCsv } from '../analysis/io.ts';
 import { loadScenario, parseOverride, scenarioJsonSchema, ScenarioError } from './scenario/index.ts';
 import type { Scenario } from './scenario/schema.ts';
 import { formatDuration } from './units.ts';
@@ -72,27 +74,12 @@ function runId(seed: number, traceHash: string): string {
   return `seed-${seed}-${traceHash.slice(0, 12)}`;
 }
 
-function summaryText(name: string, seed: number, result: RunResult, protocol: Record<string, unknown>, wallMs: number, dir: string | undefined): string {
-  const c = result.metrics.counters;
-  const lines = [
-    `scenario    ${name}`,
-    `seed        ${seed}`,
-    `trace hash  ${result.traceHash}`,
-    `events      ${result.events.toLocaleString('en-US')} (stopped: ${result.stopReason})`,
-    `sim time    ${formatDuration(result.simTimeUs)}`,
-    `wall time   ${(wallMs / 1000).toFixed(2)} s`,
-    `messages    ${(c['net.messages.delivered'] ?? 0).toLocaleString('en-US')} delivered, ${(c['net.dropped.partition'] ?? 0) + (c['net.dropped.loss'] ?? 0) + (c['net.dropped.crashed'] ?? 0)} dropped`,
-  ];
-  for (const [k, v] of Object.entries(protocol)) lines.push(`${k.padEnd(11)} ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`);
-  if (dir) lines.push(`results     ${dir}`);
-  return lines.join('\n');
-}
-
 export function buildProgram(): Command {
   const program = new Command();
   program
     .name('medsim')
     .description('Deterministic simulation and analysis of medical-data blockchains')
+    .version(packageVersion(), '--version', 'print the version')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
 
@@ -112,7 +99,7 @@ export function buildProgram(): Command {
       const seed = opts.seed !== undefined ? parseSeed(opts.seed) : scenario.seed;
       const modules = opts.mutant === undefined ? PROTOCOLS : withMutant(PROTOCOLS, scenario.protocol.name, opts.mutant);
       const t0 = performance.now(); // wall-clock: CLI timing only
-      const { result, protocol } = runScenario(scenario, modules, seed);
+      const { result, protocol, headline, timeline } = runScenario(scenario, modules, seed, { timeline: true });
       const wallMs = Math.round(performance.now() - t0); // wall-clock: CLI timing only
       let resultsDir: string | undefined;
       // The replay: from the resolved scenario written into the run directory (self-contained:
@@ -134,19 +121,14 @@ export function buildProgram(): Command {
           ]).command + mutantFlag;
         }
         writeFileAtomic(join(resultsDir, 'metrics.csv'), metricsCsv(result));
-        writeJsonAtomic(join(resultsDir, 'summary.json'), { scenario: scenario.name, seed, traceHash: result.traceHash, events: result.events, simTimeUs: result.simTimeUs, stopReason: result.stopReason, wallMs, metrics: result.metrics, protocol, mutant: opts.mutant ?? null, violation: result.violation ?? null, violations: result.violations, replay });
+        writeFileAtomic(join(resultsDir, 'timeline.csv'), toCsv((timeline ?? []) as unknown as Record<string, unknown>[], ['timeUs', 'series', 'value', 'event']));
+        writeJsonAtomic(join(resultsDir, 'summary.json'), { scenario: scenario.name, description: scenario.description ?? null, protocolName: scenario.protocol.name, seed, traceHash: result.traceHash, events: result.events, simTimeUs: result.simTimeUs, durationUs: scenario.duration, stopReason: result.stopReason, wallMs, headline, metrics: result.metrics, protocol, mutant: opts.mutant ?? null, violation: result.violation ?? null, violations: result.violations, replay });
       }
       if (opts.json) {
-        printJson({ scenario: scenario.name, seed, traceHash: result.traceHash, events: result.events, simTimeUs: result.simTimeUs, wallMs, stopReason: result.stopReason, metrics: result.metrics, protocol, resultsDir: resultsDir ?? null, mutant: opts.mutant ?? null, violation: result.violation ? { ...result.violation, replay } : null, violations: result.violations });
+        printJson({ scenario: scenario.name, seed, traceHash: result.traceHash, events: result.events, simTimeUs: result.simTimeUs, wallMs, stopReason: result.stopReason, headline: headline.map(({ name, value }) => ({ name, value })), metrics: result.metrics, protocol, resultsDir: resultsDir ?? null, mutant: opts.mutant ?? null, violation: result.violation ? { ...result.violation, replay } : null, violations: result.violations, replay });
       } else {
-        process.stdout.write(summaryText(scenario.name, seed, result, protocol, wallMs, resultsDir) + '\n');
-        if (result.violation) {
-          const v = result.violation;
-          process.stderr.write(`\nVIOLATION (${v.kind}) ${v.invariant} at ${formatDuration(v.time ?? 0)}: ${v.message}\n`);
-          for (const o of result.violations.slice(1)) process.stderr.write(`  on the same event also (${o.kind}) ${o.invariant}: ${o.message}\n`);
-          process.stderr.write(`last events:\n${v.history.map((e) => `  ${e.time}us ${e.kind} ${e.type} ${e.from}->${e.to}`).join('\n')}\n`);
-          process.stderr.write(`replay: ${replay}\n`);
-        }
+        process.stdout.write(runText({ scenario, seed, result, protocol, headline, timeline, wallMs, resultsDir }) + '\n');
+        if (result.violation) process.stderr.write(`\n${violationText(result.violation, replay, result.violations.slice(1))}\n`);
       }
       process.exitCode = result.violation ? (result.violation.kind === 'liveness' ? EXIT.liveness : EXIT.failure) : EXIT.ok;
     });
@@ -195,7 +177,7 @@ export function buildProgram(): Command {
     .description('PoW propagation (1,000 nodes, 100 blocks of 535 kB; SimBlock-comparable) and a full HealthChain day')
     .option('--json', 'print one JSON object on stdout')
     .option('--repetitions <n>', 'runs per configuration (median)', '3')
-    .option('--scale', 'also run 10,000 nodes × 100 blocks (once)')
+    .option('--scale', 'also run 10,000 nodes × 100 blocks (as many repetitions, median)')
     .action((opts: { json?: boolean; repetitions: string; scale?: boolean }) => {
       const r = benchPow({ repetitions: positive('--repetitions', opts.repetitions), scale: opts.scale });
       if (opts.json) printJson(r);
@@ -237,7 +219,7 @@ export function buildProgram(): Command {
       else {
         const rows = r.paillier.map((p) => `  ${p.bits} bits: fee enc+proof ${p.feeEncryptProveMs} ms (paper ${p.paperMs?.feeEncryptProveMs}, ×${p.ratios?.feeEncryptProve}), range verify ${p.rangeVerifyMs} ms (paper ${p.paperMs?.rangeVerifyMs}, ×${p.ratios?.rangeVerify}), 4 KB record ${p.record4kEncryptProveMs} ms (paper ${p.paperMs?.record4kEncryptProveMs}, ×${p.ratios?.record4kEncryptProve}); baseline fee encryption ${p.baselineFeeEncryptMs} ms`);
         process.stdout.write(
-          `Paillier (seed 002 Table 2; ×: paper ÷ ours):\n${rows.join('\n')}\n` +
+          `Paillier (seed 002 Table 2; ×: paper ÷ ours, above 1 = ours faster — the convention of reproduce paillier-table):\n${rows.join('\n')}\n` +
             `ring signatures (cold: plain key list; cached: members in a RingKeyCache):\n${r.ring.map((x) => `  n=${x.size}: cold sign ${x.signMs} ms verify ${x.verifyMs} ms; cached sign ${x.signCachedMs} ms verify ${x.verifyCachedMs} ms (CPU ${x.signCachedCpuMs} / ${x.verifyCachedCpuMs} ms)`).join('\n')}\n` +
             `ed25519: sign ${r.ed25519.signUs} µs, verify ${r.ed25519.verifyUs} µs\n` +
             `proxy re-encryption: encrypt ${r.pre.encryptMs} ms, re-encrypt ${r.pre.reencryptMs} ms, decrypt ${r.pre.decryptMs} ms\n`,

@@ -98,7 +98,11 @@ export interface HeadlineOutcome<P = ProtocolConfigOf> {
   readonly kind: HeadlineKind;
   /** Unit of a rate, count or quantity ("blocks", "ops/s", "s", "fraction"); none for categorical (shares of trials). */
   readonly unit?: string;
-  /** Categorical: every category in display order; the first is the one charted and compared with `theory` (e.g. "success"). */
+  /**
+   * Categorical: every category in display order; the first is the one charted and compared with
+   * `theory` (e.g. "success"). By convention "undecided" means the run ended before the outcome
+   * was decided; `medsim run` then says what ended it (e.g. an invariant checker).
+   */
   readonly categories?: readonly string[];
   /** One-line meaning, shown in reports and `docs/`. */
   readonly description: string;

@@ -204,7 +204,7 @@ export async function electionParts(ctx: FigureContext): Promise<{ tiers: ExtraP
       'vertical line: critical share for f + 1 seats (cartelThreshold, median)',
     ),
     xTitle: 'cartel share of all voting power (stake × tier weight, %)',
-    yTitle: 'value (see panel title)',
+    yTitle: 'value (unit in the panel title)',
     panelTitle: 'metric',
     independentY: true,
     width: 320,

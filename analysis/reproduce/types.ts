@@ -23,8 +23,11 @@ export interface FigureContext {
 export interface Comparison {
   label: string;
   paper: number | string;
+  /** Ours: always a simulated or measured value (with its interval or sample size), never a closed form. */
   ours: number | string;
-  /** ours − paper, or a ratio, in words ("+2.1 %", "×3.4"). */
+  /** Ours as a number, when `ours` is text (value with interval). */
+  oursValue?: number;
+  /** ours − paper, or a ratio with its convention named ("paper ÷ ours ×2.1"), in words. */
   difference?: string;
 }
 

@@ -13,7 +13,7 @@
 import { z } from 'zod';
 import type { RunResult, Simulation } from '../../sim/kernel.ts';
 import type { ProtocolModule } from '../../sim/protocol.ts';
-import { fraction, integer } from '../../sim/scenario/schema.ts';
+import { fraction, integer, protocolScenarioRules, refineIssue } from '../../sim/scenario/schema.ts';
 import type { Scenario } from '../../sim/scenario/schema.ts';
 import type { NodeId, ProtocolNode } from '../../sim/types.ts';
 import { duration, size } from '../../sim/units.ts';
@@ -37,6 +37,7 @@ import { CorruptCFragProxy, TamperingReplicaStore, UngrantedProxy } from './offc
 import type { OffchainWorld } from './offchain.ts';
 import { PreProxy, ReplicaStore, UmbralDirectory } from './offchain.ts';
 import { dposHeadline, dposTimeline } from './outcomes.ts';
+import { candidateCount } from './rules.ts';
 
 const stakeSchema = z
   .discriminatedUnion('kind', [
@@ -110,7 +111,7 @@ const recordsSchema = z.strictObject({
     .describe('Per-operation CPU costs of the off-chain crypto (measured values: docs/crypto-ring-pre.md).'),
 });
 
-export const dposSchema = z
+const dposSection = z
   .strictObject({
     name: z.literal('dpos'),
     institutions: integer({ min: 4, max: 100_000 }).default(200).describe('Number of institutions (voters), each a client node. Default 200.'),
@@ -191,10 +192,74 @@ export const dposSchema = z
       })
       .prefault({})
       .describe('Invariant checkers (PBFT agreement, validity, no-revert, total order, and committee-matches-tally are always on).'),
-  })
+  });
+
+export type DposConfig = z.output<typeof dposSection>;
+
+export const dposSchema = dposSection
+  .superRefine((cfg, ctx) => dposSectionRules(cfg, ctx))
   .describe('Seed 003 alliance chain: tiered institutions elect delegates (DPoS) who run PBFT; committee changes are PBFT reconfigurations checked against the tally.');
 
-export type DposConfig = z.output<typeof dposSchema>;
+/** "tertiary ⌈1 × 30⌉ = 30, secondary ⌈0.5 × 60⌉ = 30, …": where the candidate count comes from. */
+function candidateBreakdown(cfg: DposConfig, sizes: number[]): string {
+  return TIERS.map((t, i) => `${t} ⌈${cfg.tiers[t].candidateShare} × ${sizes[i]}⌉ = ${Math.ceil(cfg.tiers[t].candidateShare * sizes[i] - 1e-9)}`).join(', ');
+}
+
+/**
+ * Rules across the dpos section's fields, checked when the scenario is loaded (validate, run,
+ * sweep points) with messages that give the number needed: the committee must fit the
+ * candidates the tiers produce, the Byzantine candidates must exist, the records settings must be
+ * consistent. The node count is checked against the whole scenario below.
+ */
+function dposSectionRules(cfg: DposConfig, ctx: z.RefinementCtx): void {
+  if (!TIERS.some((t) => cfg.tiers[t].share > 0)) {
+    refineIssue(ctx, ['tiers'], 'expected at least one tier with share > 0 (every institution belongs to a tier)');
+    return;
+  }
+  const c = candidateCount(cfg);
+  const cartelCandidates = cfg.cartel?.candidates ?? 0;
+  if (cfg.cartel) {
+    if (cfg.cartel.institutions > c.cartelPool) {
+      refineIssue(ctx, ['cartel', 'institutions'], `expected at most ${c.cartelPool} (the institutions of the cartel's tiers${cfg.cartel.tiers ? ` ${cfg.cartel.tiers.join(', ')}` : ''}), got ${cfg.cartel.institutions}`);
+    }
+    if (cfg.cartel.candidates > cfg.cartel.institutions) {
+      refineIssue(ctx, ['cartel', 'candidates'], `expected at most cartel.institutions (${cfg.cartel.institutions}), got ${cfg.cartel.candidates}`);
+    }
+  }
+  const range = c.min === c.max ? `${c.min} candidates` : `${c.min} candidates (the fewest any seed gives: which tiers the cartel's members come from is drawn from the seed)`;
+  if (cfg.committee > c.min) {
+    refineIssue(ctx, ['committee'], `expected at most the ${range} this population has — ${candidateBreakdown(cfg, c.tierSizes)}${cartelCandidates ? ` + ${cartelCandidates} cartel candidates` : ''}; raise tiers.*.candidateShare or institutions — got ${cfg.committee}`, `at most ${c.min}`);
+  }
+  if (cfg.byzantineCandidates > c.min - cartelCandidates) {
+    refineIssue(ctx, ['byzantineCandidates'], `expected at most ${c.min - cartelCandidates} (the candidates outside the cartel), got ${cfg.byzantineCandidates}`);
+  }
+  if (cfg.pbft.watermarkWindow % cfg.pbft.checkpointInterval !== 0) {
+    refineIssue(ctx, ['pbft', 'watermarkWindow'], `expected a multiple of pbft.checkpointInterval (${cfg.pbft.checkpointInterval}), got ${cfg.pbft.watermarkWindow}`);
+  }
+  const r = cfg.records;
+  if (r) {
+    if (r.threshold > r.proxies) refineIssue(ctx, ['records', 'threshold'], `expected at most records.proxies (${r.proxies}), got ${r.threshold}`);
+    if (r.proxies > cfg.committee) refineIssue(ctx, ['records', 'proxies'], `expected at most the committee size (${cfg.committee}), got ${r.proxies}`);
+    if (r.replication > cfg.institutions - 1) refineIssue(ctx, ['records', 'replication'], `expected at most institutions − 1 (${cfg.institutions - 1}), got ${r.replication}`);
+    r.tamperingReplicas.forEach((i, j) => {
+      if (i >= cfg.institutions) refineIssue(ctx, ['records', 'tamperingReplicas', j], `expected an institution id from 0 to ${cfg.institutions - 1}, got ${i}`);
+    });
+    if (r.byzantineProxies && r.byzantineProxies.count > cfg.committee) refineIssue(ctx, ['records', 'byzantineProxies', 'count'], `expected at most the committee size (${cfg.committee}), got ${r.byzantineProxies.count}`);
+  }
+}
+
+protocolScenarioRules.add(dposSchema, {
+  check(scenario) {
+    const cfg = scenario.protocol as DposConfig;
+    if (!TIERS.some((t) => cfg.tiers[t].share > 0)) return [];
+    const c = candidateCount(cfg);
+    const needed = c.max + cfg.institutions;
+    const nodes = scenario.network.nodes;
+    if (nodes >= needed) return [];
+    const delegates = c.min === c.max ? `${c.max} candidate delegates` : `up to ${c.max} candidate delegates (the count depends on the seed with a cartel)`;
+    return [{ path: ['network', 'nodes'], message: `expected at least ${needed} nodes for protocol dpos (${delegates} + ${cfg.institutions} institutions), got ${nodes}`, expected: `at least ${needed} nodes` }];
+  },
+});
 
 /** The off-chain world of a run (undefined when `records` is absent). */
 function offchainWorldOf(cfg: DposConfig, scenarioDuration: number, layout: ReturnType<typeof makeLayout>, seed: number): OffchainWorld | undefined {

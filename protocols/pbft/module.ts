@@ -9,7 +9,7 @@
 import { z } from 'zod';
 import type { Simulation } from '../../sim/kernel.ts';
 import type { ProtocolModule, ProtocolRun } from '../../sim/protocol.ts';
-import { integer, nodeId, probability } from '../../sim/scenario/schema.ts';
+import { integer, nodeId, probability, protocolScenarioRules, refineIssue } from '../../sim/scenario/schema.ts';
 import type { Scenario } from '../../sim/scenario/schema.ts';
 import type { NodeId, ProtocolNode } from '../../sim/types.ts';
 import { duration, size } from '../../sim/units.ts';
@@ -91,7 +91,7 @@ const adversarySchema = z
   })
   .describe('One adversary: its kind, the replicas it controls, kind-specific params.');
 
-export const pbftSchema = z
+const pbftSection = z
   .strictObject({
     name: z.literal('pbft'),
     committee: integer({ min: 1, max: 1000 }).default(4).describe('Committee size k (replica nodes 0 … k − 1); tolerates f = ⌊(k − 1)/3⌋ faults. Default 4.'),
@@ -152,10 +152,68 @@ export const pbftSchema = z
       })
       .prefault({})
       .describe('Invariant checkers (agreement, validity, no-revert and total order are always on).'),
-  })
+  });
+
+export type PbftConfig = z.output<typeof pbftSection>;
+
+export const pbftSchema = pbftSection
+  .superRefine((cfg, ctx) => pbftSectionRules(cfg, ctx))
   .describe('PBFT (Castro & Liskov) among a committee, with clients, adversaries and invariant checkers.');
 
-export type PbftConfig = z.output<typeof pbftSchema>;
+/**
+ * Rules across the pbft section's fields, checked when the scenario is loaded (medsim validate,
+ * run, sweep points) so a mistake is a `file:line:col: key.path: …` error naming what is allowed,
+ * never an internal error or a run that silently does something else (a cartel of 14 in a
+ * committee of 10 would otherwise run as 10 and report 0 committed blocks).
+ */
+function pbftSectionRules(cfg: PbftConfig, ctx: z.RefinementCtx): void {
+  const k = cfg.committee;
+  const replicas = k + cfg.standbys;
+  const ids = `a replica id from 0 to ${k - 1} (committee is ${k})`;
+  const owner = new Map<number, number>();
+  cfg.adversaries.forEach((a, i) => {
+    a.replicas?.forEach((id, j) => {
+      if (id >= k) refineIssue(ctx, ['adversaries', i, 'replicas', j], `expected ${ids}, got ${id}`, ids);
+    });
+    if (a.count !== undefined && a.count > k) {
+      refineIssue(ctx, ['adversaries', i, 'count'], `expected at most the committee size (${k}) replicas, got ${a.count}`, `an integer from 1 to ${k}`);
+    }
+    if (a.kind === 'crash') return;
+    const mine = a.replicas ?? Array.from({ length: Math.min(a.count ?? 0, k) }, (_, x) => x);
+    for (const id of mine) {
+      const other = owner.get(id);
+      if (other !== undefined && other !== i) refineIssue(ctx, ['adversaries', i], `replica ${id} is already Byzantine in adversaries.${other} (${cfg.adversaries[other].kind}); a replica can have one Byzantine role`);
+      else owner.set(id, i);
+    }
+  });
+  cfg.reconfigure.forEach((r, i) => {
+    const seen = new Set<number>();
+    r.members.forEach((m, j) => {
+      if (m >= replicas) refineIssue(ctx, ['reconfigure', i, 'members', j], `expected a replica id from 0 to ${replicas - 1} (committee ${k} + standbys ${cfg.standbys}), got ${m}`);
+      else if (seen.has(m)) refineIssue(ctx, ['reconfigure', i, 'members', j], `replica ${m} is listed twice; members must be distinct`);
+      seen.add(m);
+    });
+  });
+  if (cfg.watermarkWindow % cfg.checkpointInterval !== 0) {
+    refineIssue(ctx, ['watermarkWindow'], `expected a multiple of checkpointInterval (${cfg.checkpointInterval}), got ${cfg.watermarkWindow}`, `a multiple of checkpointInterval (${cfg.checkpointInterval})`);
+  }
+  if (cfg.twins && cfg.twins.replica >= k) refineIssue(ctx, ['twins', 'replica'], `expected ${ids}, got ${cfg.twins.replica}`, ids);
+}
+
+/** Nodes the section needs: replicas (committee + standbys), clients, and the twin. */
+export function pbftNodesNeeded(cfg: PbftConfig): { count: number; why: string } {
+  const count = cfg.committee + cfg.standbys + cfg.clients + (cfg.twins ? 1 : 0);
+  const why = `committee ${cfg.committee}${cfg.standbys ? ` + standbys ${cfg.standbys}` : ''} + clients ${cfg.clients}${cfg.twins ? ' + twin 1' : ''}`;
+  return { count, why };
+}
+
+protocolScenarioRules.add(pbftSchema, {
+  check(scenario) {
+    const { count, why } = pbftNodesNeeded(scenario.protocol as PbftConfig);
+    const nodes = scenario.network.nodes;
+    return nodes < count ? [{ path: ['network', 'nodes'], message: `expected at least ${count} nodes for protocol pbft (${why}), got ${nodes}`, expected: `at least ${count} nodes` }] : [];
+  },
+});
 type AdversaryConfig = PbftConfig['adversaries'][number];
 
 class IdleNode implements ProtocolNode<PbftMessage> {

@@ -50,6 +50,15 @@ function compareProblems(a: ScenarioProblem, b: ScenarioProblem): number {
  * lines, such as a YAML code frame, are indented), sorted by file, line and column; the
  * convenience fields (file, line, …) describe the first.
  */
+/** Problems printed in a ScenarioError's message; the rest are summarised in one line (all stay in `problems`). */
+export const MAX_PRINTED_PROBLEMS = 20;
+/** Longest message of one problem in the printed list (a binary file's "line" could be megabytes). */
+const MAX_PROBLEM_CHARS = 400;
+
+function clip(text: string): string {
+  return text.length > MAX_PROBLEM_CHARS ? `${text.slice(0, MAX_PROBLEM_CHARS)}… (${text.length - MAX_PROBLEM_CHARS} more characters)` : text;
+}
+
 export class ScenarioError extends Error {
   readonly problems: readonly ScenarioProblem[];
   readonly file: string;
@@ -61,7 +70,9 @@ export class ScenarioError extends Error {
   constructor(problems: ScenarioProblem[]) {
     const sorted = [...problems].sort(compareProblems);
     if (sorted.length === 0) sorted.push({ file: '<scenario>', line: 0, column: 0, keyPath: '', message: 'invalid scenario' });
-    super(sorted.map(formatProblem).join('\n'));
+    const shown = sorted.slice(0, MAX_PRINTED_PROBLEMS).map((p) => clip(formatProblem(p)));
+    const more = sorted.length - shown.length;
+    super([...shown, ...(more > 0 ? [`… and ${more} more problem${more === 1 ? '' : 's'} (fix these first)`] : [])].join('\n'));
     this.name = 'ScenarioError';
     this.problems = sorted;
     const first = sorted[0]!;

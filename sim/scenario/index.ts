@@ -14,3 +14,4 @@ export { scenarioJsonSchema } from './json-schema.ts';
 export { expecting } from './meta.ts';
 export type { Expectation } from './meta.ts';
 export type { LocNode, SourcePos } from './yaml.ts';
+export { SCENARIO_LIMITS } from './yaml.ts';

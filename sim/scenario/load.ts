@@ -14,7 +14,6 @@
  * parameter varying fastest (like nested loops, first parameter outermost); point indices count
  * from 0 in that order.
  */
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYamlValue } from 'yaml';
 import type { z } from 'zod';
@@ -22,7 +21,7 @@ import { ScenarioError, describeValue, getPath as getPathArray, keyPathString, p
 import type { ScenarioProblem } from './errors.ts';
 import { buildScenarioSchema, scenarioCrossChecks } from './schema.ts';
 import type { ProtocolRegistry, ScenarioOf } from './schema.ts';
-import { parseYaml } from './yaml.ts';
+import { parseYaml, readScenarioText } from './yaml.ts';
 import type { LocNode, SourcePos } from './yaml.ts';
 
 /** A loaded, validated scenario. */
@@ -214,8 +213,9 @@ function resolveDocument(text: string, file: string, abs: string, via: Via | und
   }
   let baseText: string;
   try {
-    baseText = readFileSync(baseAbs, 'utf8');
+    baseText = readScenarioText(baseAbs, baseShown);
   } catch (err) {
+    if (err instanceof ScenarioError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : String((err as Error).message);
     throw new ScenarioError([problem(extPos, 'extends', `cannot read "${ext}" (looked for ${baseShown}): ${why}`)]);
@@ -314,8 +314,9 @@ export function parseScenarioText<R extends ProtocolRegistry>(
 export function loadScenario<R extends ProtocolRegistry>(file: string, opts: LoadOptions<R>): LoadedScenario<ScenarioOf<R>> {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readScenarioText(file, file);
   } catch (err) {
+    if (err instanceof ScenarioError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'it is a directory' : String((err as Error).message);
     throw new ScenarioError([{ file, line: 0, column: 0, keyPath: '', message: `cannot read the scenario: ${why}` }]);

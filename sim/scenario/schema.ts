@@ -396,6 +396,26 @@ export function scenarioCrossChecks(s: Record<string, any>): CrossCheckIssue[] {
   return out;
 }
 
+/**
+ * Rules that tie a protocol section to the rest of the scenario (network.nodes, duration): a
+ * protocol registers them for its schema with `protocolScenarioRules.add(schema, { check })`,
+ * next to the schema in its own folder (the loader imports no protocol). They run on the parsed
+ * scenario (units in µs/bytes, defaults applied) after every field is valid; `path` is from the
+ * scenario root (e.g. ['network', 'nodes']) and `message` says what is allowed — "expected at
+ * least 296 nodes (96 delegates + 200 institutions), got 100". Rules inside the protocol section
+ * alone (an adversary naming a replica outside the committee) belong in the section's own
+ * `.superRefine`.
+ */
+export interface ProtocolScenarioRule {
+  check(scenario: Scenario<any>): CrossCheckIssue[];
+}
+export const protocolScenarioRules = z.registry<ProtocolScenarioRule>();
+
+/** Adds a custom issue at `path` (relative to the refined object) saying what is allowed. */
+export function refineIssue(ctx: z.RefinementCtx, path: (string | number)[], message: string, expected?: string): void {
+  ctx.addIssue({ code: 'custom', path, message, ...(expected ? { params: { expected } } : {}) });
+}
+
 // ---------------------------------------------------------------------------------------------
 // The scenario
 
@@ -460,7 +480,8 @@ export function buildScenarioSchema<R extends ProtocolRegistry>(protocols: R): z
   const schema = z
     .strictObject({ ...coreShape(), protocol })
     .superRefine((s, ctx) => {
-      for (const issue of scenarioCrossChecks(s as Record<string, any>)) {
+      const rule = protocolScenarioRules.get(protocols[String(s.protocol.name)] as z.ZodObject);
+      for (const issue of [...scenarioCrossChecks(s as Record<string, any>), ...(rule?.check(s as Scenario) ?? [])]) {
         ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message, ...(issue.expected ? { params: { expected: issue.expected } } : {}) });
       }
     })

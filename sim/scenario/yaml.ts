@@ -3,10 +3,86 @@
  * traced back to the file, line and column where it was written (also after `extends` merges,
  * because each position carries its own file).
  */
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 import type { Document, Node as YamlNode } from 'yaml';
 import { ScenarioError } from './errors.ts';
 import type { ScenarioProblem } from './errors.ts';
+
+/**
+ * Limits on scenario input, so a hostile or mistaken file gets a clear error (exit 2) instead of
+ * exhausting the heap or flooding the terminal. Real scenarios are a few kilobytes; an explicit
+ * topology of 10,000 nodes × 8 peers is about 1 MB.
+ */
+export const SCENARIO_LIMITS = Object.freeze({
+  /** Largest scenario file (and each file it extends), bytes. */
+  fileBytes: 4 * 1024 * 1024,
+  /** Most items in one YAML list (edges, partitions, sweep values, …). */
+  listItems: 100_000,
+  /** Most alias expansions (`*anchor`) in one file: YAML "billion laughs" bombs stop here. */
+  aliases: 100,
+  /** Deepest nesting of mappings and lists. */
+  depth: 64,
+});
+
+const MiB = (n: number) => `${(n / 1024 / 1024).toLocaleString('en-US', { maximumFractionDigits: 1 })} MiB`;
+
+/**
+ * Reads a scenario file as text, refusing what is not one: larger than the limit (checked
+ * before reading), binary (a NUL byte) or not UTF-8. Throws a ScenarioError at `shown`.
+ */
+export function readScenarioText(path: string, shown: string): string {
+  const fd = openSync(path, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    if (size > SCENARIO_LIMITS.fileBytes) {
+      throw new ScenarioError([{ file: shown, line: 0, column: 0, keyPath: '', message: `the file is ${MiB(size)}, larger than the ${MiB(SCENARIO_LIMITS.fileBytes)} a scenario may be (scenarios are YAML text of a few kilobytes)` }]);
+    }
+    const bytes = Buffer.alloc(size);
+    let read = 0;
+    while (read < size) {
+      const n = readSync(fd, bytes, read, size - read, read);
+      if (n === 0) break;
+      read += n;
+    }
+    const nul = bytes.subarray(0, read).indexOf(0);
+    if (nul >= 0) throw new ScenarioError([{ file: shown, line: 0, column: 0, keyPath: '', message: `not a text file (a NUL byte at offset ${nul}): a scenario is YAML text` }]);
+    try {
+      return new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(0, read));
+    } catch {
+      throw new ScenarioError([{ file: shown, line: 0, column: 0, keyPath: '', message: 'not UTF-8 text: a scenario is YAML text in UTF-8' }]);
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Problems with list lengths and nesting depth, found on the parsed document before it is converted. */
+function shapeProblems(root: unknown, lc: LineCounter, file: string): ScenarioProblem[] {
+  const out: ScenarioProblem[] = [];
+  const visit = (node: unknown, depth: number) => {
+    if (out.length >= 5 || !node || typeof node !== 'object') return;
+    const n = node as YamlNode;
+    const at = () => posAt(lc, file, n.range?.[0]);
+    if (depth > SCENARIO_LIMITS.depth) {
+      const p = at();
+      out.push({ file, line: p.line, column: p.column, keyPath: '', message: `nested more than ${SCENARIO_LIMITS.depth} levels deep (the limit for scenario files)` });
+      return;
+    }
+    if (isSeq(n)) {
+      if (n.items.length > SCENARIO_LIMITS.listItems) {
+        const p = at();
+        out.push({ file, line: p.line, column: p.column, keyPath: '', message: `a list of ${n.items.length.toLocaleString('en-US')} items, more than the ${SCENARIO_LIMITS.listItems.toLocaleString('en-US')} a scenario list may hold` });
+        return;
+      }
+      for (const item of n.items) visit(item, depth + 1);
+    } else if (isMap(n)) {
+      for (const pair of n.items) if (isPair(pair)) visit(pair.value, depth + 1);
+    }
+  };
+  visit(root, 1);
+  return out;
+}
 
 /** A position in a source file; line and column are 1-based, line 0 means "no line" (e.g. a command-line override). */
 export interface SourcePos {
@@ -79,18 +155,36 @@ function yamlMessage(message: string): string {
  */
 export function parseYaml(text: string, file: string): ParsedYaml {
   const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: true, uniqueKeys: true });
+  let doc: Document;
+  try {
+    doc = parseDocument(text, { lineCounter: lc, prettyErrors: true, uniqueKeys: true });
+  } catch (err) {
+    throw new ScenarioError([{ file, line: 0, column: 0, keyPath: '', message: `cannot be read as YAML: ${(err as Error).message}` }]);
+  }
   if (doc.errors.length > 0) {
     const lines = text.split(/\r?\n/);
     const problems: ScenarioProblem[] = doc.errors.map((e) => {
       const pos = e.linePos?.[0] ?? { line: 1, col: 1 };
       const source = lines[pos.line - 1];
-      const frame = source === undefined ? '' : `\n    ${source}\n    ${' '.repeat(Math.max(0, pos.col - 1))}^`;
+      const frame = source === undefined ? '' : `\n    ${source.length > 160 ? `${source.slice(0, 160)}…` : source}\n    ${' '.repeat(Math.min(160, Math.max(0, pos.col - 1)))}^`;
       return { file, line: pos.line, column: pos.col, keyPath: '', message: `YAML syntax error: ${yamlMessage(e.message)}${frame}` };
     });
     throw new ScenarioError(problems);
   }
+  const shape = shapeProblems(doc.contents, lc, file);
+  if (shape.length) throw new ScenarioError(shape);
   const root: SourcePos = { file, line: 1, column: 1 };
-  const value = doc.contents === null ? undefined : doc.toJS({ maxAliasCount: 1000 });
+  let value: unknown;
+  try {
+    value = doc.contents === null ? undefined : doc.toJS({ maxAliasCount: SCENARIO_LIMITS.aliases });
+  } catch (err) {
+    const aliasBomb = /alias/i.test((err as Error).message);
+    throw new ScenarioError([{
+      file, line: 1, column: 1, keyPath: '',
+      message: aliasBomb
+        ? `too many alias expansions (*anchor references; the limit is ${SCENARIO_LIMITS.aliases}): a scenario needs few aliases, and a file that multiplies them is refused`
+        : `cannot be read as YAML: ${(err as Error).message}`,
+    }]);
+  }
   return { value, locations: buildLocations(doc.contents, doc, lc, file, root) };
 }

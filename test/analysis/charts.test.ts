@@ -44,4 +44,22 @@ describe('charts', () => {
     expect(readFileSync(join(tmp, 'figure.csv'), 'utf8')).toBe('q,z,rows\n');
     expect(readFileSync(join(tmp, 'figure.chart.csv'), 'utf8').split('\n')[0]).toBe('panel,group,series,style,x,y,low,high,n');
   });
+  it('labels given x values (key sizes), keeps edge markers inside the panel, and shows each series’ own symbol in the legend', async () => {
+    const keyRows: ChartRow[] = [];
+    for (const bits of [1024, 2048, 4096]) {
+      keyRows.push({ panel: 'op', series: 'paper', style: 'paper', x: bits, y: bits / 10 });
+      keyRows.push({ panel: 'op', series: 'ours (measured)', style: 'line', x: bits, y: bits / 20 });
+      keyRows.push({ panel: 'op', series: 'simulated', style: 'interval', x: bits, y: bits / 15, low: bits / 16, high: bits / 14 });
+    }
+    const spec = lineChartSpec({ title: 'k', xTitle: 'key size (bits, log scale)', yTitle: 'time (ms, log scale)', xLog: true, yLog: true, xValues: [1024, 2048, 4096] }, { values: keyRows }) as any;
+    const layers = spec.spec.layer;
+    expect(layers[0].encoding.x.scale.padding).toBeGreaterThanOrEqual(10);
+    expect(layers[0].encoding.x.axis.values).toEqual([1024, 2048, 4096]);
+    const shape = layers[3].encoding.shape.scale;
+    expect(Object.fromEntries(shape.domain.map((d: string, i: number) => [d, shape.range[i]]))).toEqual({ paper: 'diamond', 'ours (measured)': 'stroke', simulated: 'circle' });
+    const svg = await renderSvg(spec);
+    for (const label of ['1024', '2048', '4096']) expect(svg).toContain(`>${label}</text>`);
+    expect(svg).not.toMatch(/>1,200<|>1,600<|>3,000</);
+  });
 });
+

@@ -1,4 +1,5 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { writeSmallDoubleSpend } from '../fixtures/double-spend.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -42,24 +43,10 @@ describe('headline aggregation', () => {
 describe('a double-spend sweep shows what it was run for', () => {
   it('aggregates the attack outcome, counts violations, and every stored replay reproduces its trace hash', async () => {
     const file = join(tmp, 'ds-sweep.yaml');
-    writeFileSync(
-      file,
-      `name: ds-sweep-test
-seed: 4
-duration: 2d
-network: { nodes: 8, regions: { preset: uniform-lan }, topology: { kind: random, degree: 3 } }
-protocol:
-  name: pow
-  retargetInterval: 0
-  attack: { kind: double-spend, hashShare: 0.45, confirmations: 1, giveUpDeficit: 6 }
-  checks: { confirmedDepth: 1 }
-sweep:
-  trials: 4
-  parameters:
-    - path: protocol.attack.hashShare
-      values: [0.2, 0.45]
-`,
-    );
+    writeSmallDoubleSpend(file, {
+      name: 'ds-sweep-test', seed: 4, hashShare: 0.45, confirmations: 1, confirmedDepth: 1,
+      extra: 'sweep:\n  trials: 4\n  parameters:\n    - path: protocol.attack.hashShare\n      values: [0.2, 0.45]\n',
+    });
     const o = await runSweep({ scenario: file, workers: 0, out: join(tmp, 'ds'), overrides: { 'protocol.attack.giveUpDeficit': 8 } });
     const summary = JSON.parse(readFileSync(join(o.resultsDir, 'summary.json'), 'utf8'));
     // Headline first: the categorical outcome as shares of trials, with the closed form beside it.

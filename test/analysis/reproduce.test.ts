@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -38,9 +38,28 @@ describe('reproduce --quick', () => {
       const summary = JSON.parse(readFileSync(join(o.dir!, 'summary.json'), 'utf8'));
       expect(summary.source).toBe(o.source);
     }
+    // Every chart axis names its unit (or what the value is a probability or share of).
+    for (const o of out.filter((x) => x.status === 'ok')) {
+      for (const f of readdirSync(o.dir!).filter((n) => n.endsWith('.vl.json'))) {
+        const spec = JSON.parse(readFileSync(join(o.dir!, f), 'utf8'));
+        const layers = (spec.spec ?? spec).layer as { encoding: { x: { title?: string }; y: { title?: string } } }[];
+        for (const t of [layers[0].encoding.x.title, layers[1].encoding.y.title]) {
+          expect(t, `${o.id}/${f}`).toMatch(/\((?!log scale\))[^)]+\)|probability|share/);
+        }
+      }
+    }
     const ds = out.find((o) => o.id === 'double-spend')!;
     expect(ds.status).toBe('ok');
     expect(ds.rows).toHaveLength(22);
+    // "Ours" is the simulated value (with its interval), never the paper's closed form.
+    for (const c of ds.comparisons!) {
+      const row = (ds.rows as { q: number; z: number; simulated: number; nakamoto: number }[]).find((r) => c.label === `q=${r.q} z=${r.z}`)!;
+      expect(c.oursValue).toBe(row.simulated);
+      expect(String(c.ours)).toMatch(/race Monte-Carlo, 1,000,000 races/);
+    }
+    const dsSeries = readFileSync(join(ds.dir!, 'double-spend.chart.csv'), 'utf8');
+    expect(dsSeries).toContain('closed form: Nakamoto');
+    expect(dsSeries).toContain('ours: full PoW network');
     expect(Object.keys(ds.rows![0])).toEqual(['q', 'z', 'nakamoto', 'rosenfeld', 'exact', 'simulated', 'ciLow', 'ciHigh', 'trials']);
     for (const r of ds.rows as { exact: number; ciLow: number; ciHigh: number; trials: number; z: number }[]) {
       expect(r.trials).toBe(1_000_000);
@@ -97,7 +116,7 @@ describe('reproduce --quick', () => {
     expect(readFileSync(join(pt.dir!, 'pbft-throughput.csv'), 'utf8').split('\n')[0]).toBe(PBFT_COLUMNS.join(','));
 
     // The report: one self-contained page.
-    const index = writeReport(tmp);
+    const index = await writeReport(tmp);
     const html = readFileSync(index, 'utf8');
     expect(html).toContain('<svg');
     expect(html).toContain('confirmations z (blocks)');

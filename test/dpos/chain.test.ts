@@ -110,7 +110,7 @@ describe('dpos chain (40 institutions, k = 4)', () => {
   });
 
   it('needs enough nodes and says how many', () => {
-    expect(() => buildDpos(small, {}, 30)).toThrow(/need 55/);
+    expect(() => buildDpos(small, {}, 30)).toThrow(/network.nodes: expected at least 55 nodes for protocol dpos \(15 candidate delegates \+ 40 institutions\), got 30/);
   });
 });
 

@@ -230,6 +230,6 @@ describe('pbft reconfiguration', () => {
   });
 
   it('the scenario section checks reconfigure members', () => {
-    expect(() => runPbft({ standbys: 1, reconfigure: [{ at: '1s', members: [0, 1, 2, 5] }] }, { network: { nodes: 8 } })).toThrow(/distinct replica ids \(0 … 4\)/);
+    expect(() => runPbft({ standbys: 1, reconfigure: [{ at: '1s', members: [0, 1, 2, 5] }] }, { network: { nodes: 8 } })).toThrow(/protocol.reconfigure.0.members.3: expected a replica id from 0 to 4 \(committee 4 \+ standbys 1\), got 5/);
   });
 });

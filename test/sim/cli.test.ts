@@ -51,7 +51,7 @@ describe('medsim run', () => {
     expect(j.traceHash).toMatch(/^[0-9a-f]{64}$/);
     expect(j.events).toBeGreaterThan(100);
     expect(j.resultsDir).toBe(out);
-    expect(readdirSync(out).sort()).toEqual(['manifest.json', 'metrics.csv', 'scenario.yaml', 'summary.json']);
+    expect(readdirSync(out).sort()).toEqual(['manifest.json', 'metrics.csv', 'scenario.yaml', 'summary.json', 'timeline.csv']);
     const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
     expect(manifest).toMatchObject({ scenario: 'small', seed: 11, nodeVersion: process.version });
     expect(manifest.packageVersion).toMatch(/^\d+\.\d+\.\d+/);

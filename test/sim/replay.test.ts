@@ -1,4 +1,5 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { writeSmallDoubleSpend } from '../fixtures/double-spend.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -41,19 +42,7 @@ function argsOf(command: string): string[] {
 }
 
 const scenario = join(dir, 'ds.yaml');
-writeFileSync(
-  scenario,
-  `name: replay-ds
-seed: 3
-duration: 2d
-network: { nodes: 8, regions: { preset: uniform-lan }, topology: { kind: random, degree: 3 } }
-protocol:
-  name: pow
-  retargetInterval: 0
-  attack: { kind: double-spend, hashShare: 0.1, confirmations: 1, giveUpDeficit: 6 }
-  checks: { confirmedDepth: 1000 }
-`,
-);
+writeSmallDoubleSpend(scenario, { name: 'replay-ds', seed: 3, hashShare: 0.1, confirmations: 1, confirmedDepth: 1000 });
 // Without the overrides this seed ends quietly; with them an honest node reverses a confirmed tx.
 const sets = ['--set', 'protocol.attack.hashShare=0.49', '--set', 'protocol.checks.confirmedDepth=1'];
 
