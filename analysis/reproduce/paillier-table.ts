@@ -41,10 +41,11 @@ export const paillierTableFigure: Figure = {
   published: 'Table 2 (i5 3.4 GHz, 8 GB): 40/102/453, 30/78/347, 359/903/4112 ms at 1024/2048/4096 bits',
   needs: [{ folder: 'protocols/crypto', name: 'benchPaillier' }],
   async run(ctx, deps): Promise<FigureResult> {
-    const bench = deps.benchPaillier as (bits: number[], reps: number, options: { keyCacheFile?: string; log?: (m: string) => void }) => { rows: readonly BenchRow[] };
+    const bench = deps.benchPaillier as (bits: number[], reps: number, options: { log?: (m: string) => void }) => { rows: readonly BenchRow[] };
     // Quick: 1024 and 2048 bits, 3 runs (4096-bit keys take minutes to generate the first time;
-    // generated primes are cached in keys.json next to the results, so re-runs skip key generation).
-    const result = bench(ctx.quick ? [1024, 2048] : [1024, 2048, 4096], ctx.trials ?? (ctx.quick ? 3 : 9), { keyCacheFile: join(ctx.dir, 'keys.json'), log: ctx.log });
+    // keys and the ring-Pedersen setup go through protocols/crypto's key cache, .cache/medsim/keys,
+    // so re-runs skip key generation).
+    const result = bench(ctx.quick ? [1024, 2048] : [1024, 2048, 4096], ctx.trials ?? (ctx.quick ? 3 : 9), { log: ctx.log });
     const rows: Record<string, unknown>[] = [];
     const chartRows: ChartRow[] = [];
     for (const [operation, values] of Object.entries(PAPER_TABLE_2)) {

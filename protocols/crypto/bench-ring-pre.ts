@@ -4,9 +4,10 @@
  * Exported functions only (no CLI): a `medsim bench` command or a calibration step can call
  * them and print or store the medians. This is the one file under `protocols/` allowed to read
  * clocks; nothing here feeds a simulation. Inputs come from seeded random streams so every run
- * signs and encrypts the same data. Each measured operation is cold with respect to caches of
- * this library: `benchRing` passes the ring as a plain key list, so decoding and Hp(P_i) are
- * inside the timings.
+ * signs and encrypts the same data. `benchRing` measures ring signatures twice: cold (the ring
+ * as a plain key list, so decoding, Hp(P_i) and precomputation are inside the timings — the
+ * figures reported before issue 11) and cached (member keys in a warm `RingKeyCache`, as a
+ * chain's nodes meet them); `measureRingSignVerify` gives either at one ring size.
  *
  * Next to the wall-clock medians the results carry CPU-time medians (`process.cpuUsage`, user +
  * system of this process): on a shared, busy machine wall time includes time spent waiting for a
@@ -14,19 +15,43 @@
  */
 import { performance } from 'node:perf_hooks';
 import { seededRandom } from './random.ts';
-import { generateKeyPair as ringKeyPair, sign, verify } from './ringsig.ts';
+import { generateKeyPair as ringKeyPair, RingKeyCache, sign, verify } from './ringsig.ts';
 import { decryptReencrypted, encrypt, generateKFrags, generateKeyPair as preKeyPair, reencrypt } from './umbral.ts';
 
 export interface RingBench {
   /** Ring size n. */
   size: number;
-  /** Median wall-clock time of one `sign`, milliseconds. */
+  /** Median wall-clock time of one `sign`, milliseconds (cold: ring passed as a plain key list). */
   signMs: number;
-  /** Median wall-clock time of one `verify`, milliseconds. */
+  /** Median wall-clock time of one `verify`, milliseconds (cold). */
   verifyMs: number;
-  /** Median process CPU time of one `sign`, milliseconds. */
+  /** Median process CPU time of one `sign`, milliseconds (cold). */
   signCpuMs: number;
-  /** Median process CPU time of one `verify`, milliseconds. */
+  /** Median process CPU time of one `verify`, milliseconds (cold). */
+  verifyCpuMs: number;
+  /** Median wall-clock time of one `sign` with the members in a warm `RingKeyCache`, ms. */
+  signCachedMs: number;
+  /** Median wall-clock time of one `verify` with the members in a warm `RingKeyCache`, ms. */
+  verifyCachedMs: number;
+  /** Median CPU time of one cached `sign`, ms. */
+  signCachedCpuMs: number;
+  /** Median CPU time of one cached `verify`, ms. */
+  verifyCachedCpuMs: number;
+}
+
+/** Medians of sign and verify at one ring size (see `measureRingSignVerify`). */
+export interface RingSignVerifyTiming {
+  /** Ring size n. */
+  size: number;
+  /** Repetitions the medians are over. */
+  reps: number;
+  /** True if the members were in a warm `RingKeyCache` (the steady state of a chain's nodes). */
+  cached: boolean;
+  /** Median wall-clock ms of one `sign` / `verify`. */
+  signMs: number;
+  verifyMs: number;
+  /** Median process CPU ms of one `sign` / `verify` (less disturbed by other processes). */
+  signCpuMs: number;
   verifyCpuMs: number;
 }
 
@@ -65,36 +90,61 @@ function timed<T>(f: () => T): [number, number, T] {
 }
 
 /**
- * For each ring size: `reps` (≥ 1) sign + verify pairs, signer index rotating through the ring,
- * after one untimed warm-up pair. Returns medians.
+ * Sign and verify medians at ring size `size`: `reps` (≥ 1) sign + verify pairs, signer index
+ * rotating through the ring and a fresh message each time, after one untimed warm-up pair.
+ * `cached` (default true): the ring's member keys sit in a warm `RingKeyCache` and each
+ * operation calls `cache.prepare(ring)` (inside the timing) — how a chain's nodes verify, since
+ * the same keys recur as decoys across rings. `cached: false`: the ring goes in as a plain key
+ * list, so decoding, Hp(P_i) and tables are inside every timing. A ring-signature chain's
+ * crypto-bound throughput is 1 / (signMs + verifyMs) per core.
  */
+export function measureRingSignVerify(size: number, options: { reps?: number; cached?: boolean; seed?: string } = {}): RingSignVerifyTiming {
+  const reps = options.reps ?? 9;
+  const cached = options.cached ?? true;
+  if (!Number.isInteger(reps) || reps < 1) throw new RangeError('measureRingSignVerify: reps must be a positive integer');
+  if (!Number.isInteger(size) || size < 1) throw new RangeError('measureRingSignVerify: ring size must be a positive integer');
+  const random = seededRandom(options.seed ?? `bench-ring-${size}`, 'ringsig');
+  const keys = Array.from({ length: size }, () => ringKeyPair(random));
+  const ring = keys.map((k) => k.publicKey);
+  const cache = cached ? new RingKeyCache() : undefined;
+  const ringFor = () => (cache ? cache.prepare(ring) : ring);
+  const warm = sign('warm-up', ringFor(), keys[0]!.secretKey, random);
+  if (!verify('warm-up', ringFor(), warm)) throw new Error('measureRingSignVerify: warm-up signature did not verify');
+  const signMs: number[] = [];
+  const verifyMs: number[] = [];
+  const signCpu: number[] = [];
+  const verifyCpu: number[] = [];
+  for (let r = 0; r < reps; r++) {
+    const msg = `bench message ${r}`;
+    const [sw, sc, sig] = timed(() => sign(msg, ringFor(), keys[r % size]!.secretKey, random));
+    const [vw, vc, ok] = timed(() => verify(msg, ringFor(), sig));
+    if (!ok) throw new Error('measureRingSignVerify: signature did not verify');
+    signMs.push(sw);
+    signCpu.push(sc);
+    verifyMs.push(vw);
+    verifyCpu.push(vc);
+  }
+  return { size, reps, cached, signMs: median(signMs), verifyMs: median(verifyMs), signCpuMs: median(signCpu), verifyCpuMs: median(verifyCpu) };
+}
+
+/** For each ring size: cold and cached medians of sign and verify (`measureRingSignVerify`). */
 export function benchRing(sizes: number[], reps: number): RingBench[] {
   if (!Number.isInteger(reps) || reps < 1) throw new RangeError('benchRing: reps must be a positive integer');
-  const out: RingBench[] = [];
-  for (const size of sizes) {
-    if (!Number.isInteger(size) || size < 1) throw new RangeError('benchRing: ring sizes must be positive integers');
-    const random = seededRandom(`bench-ring-${size}`, 'ringsig');
-    const keys = Array.from({ length: size }, () => ringKeyPair(random));
-    const ring = keys.map((k) => k.publicKey);
-    const warm = sign('warm-up', ring, keys[0]!.secretKey, random);
-    if (!verify('warm-up', ring, warm)) throw new Error('benchRing: warm-up signature did not verify');
-    const signMs: number[] = [];
-    const verifyMs: number[] = [];
-    const signCpu: number[] = [];
-    const verifyCpu: number[] = [];
-    for (let r = 0; r < reps; r++) {
-      const msg = `bench message ${r}`;
-      const [sw, sc, sig] = timed(() => sign(msg, ring, keys[r % size]!.secretKey, random));
-      const [vw, vc, ok] = timed(() => verify(msg, ring, sig));
-      if (!ok) throw new Error('benchRing: signature did not verify');
-      signMs.push(sw);
-      signCpu.push(sc);
-      verifyMs.push(vw);
-      verifyCpu.push(vc);
-    }
-    out.push({ size, signMs: median(signMs), verifyMs: median(verifyMs), signCpuMs: median(signCpu), verifyCpuMs: median(verifyCpu) });
-  }
-  return out;
+  return sizes.map((size) => {
+    const cold = measureRingSignVerify(size, { reps, cached: false });
+    const warm = measureRingSignVerify(size, { reps, cached: true });
+    return {
+      size,
+      signMs: cold.signMs,
+      verifyMs: cold.verifyMs,
+      signCpuMs: cold.signCpuMs,
+      verifyCpuMs: cold.verifyCpuMs,
+      signCachedMs: warm.signMs,
+      verifyCachedMs: warm.verifyMs,
+      signCachedCpuMs: warm.signCpuMs,
+      verifyCachedCpuMs: warm.verifyCpuMs,
+    };
+  });
 }
 
 /**

@@ -87,3 +87,25 @@ export function bytesToUtf8(bytes: Uint8Array): string {
   assertBytes(bytes, 'bytes');
   return utf8Decoder.decode(bytes);
 }
+
+/**
+ * Length-prefixed concatenation: for each part, its length as a 4-byte big-endian integer, then
+ * its bytes. Injective on lists of byte strings: ("ab", "c") and ("a", "bc") frame differently.
+ */
+export function frameParts(parts: readonly Uint8Array[]): Uint8Array {
+  let total = 0;
+  for (const p of parts) {
+    assertBytes(p, 'part');
+    if (p.length > 0xffffffff) throw new RangeError('frameParts: part too long');
+    total += 4 + p.length;
+  }
+  const out = new Uint8Array(total);
+  const view = new DataView(out.buffer);
+  let off = 0;
+  for (const p of parts) {
+    view.setUint32(off, p.length, false);
+    out.set(p, off + 4);
+    off += 4 + p.length;
+  }
+  return out;
+}

@@ -30,14 +30,21 @@
  *   It exists for speed: verification of an n-member ring signature needs 2n double-scalar
  *   products. **Only for public scalars and points** (verification, and the public decoy
  *   responses of a ring signature): its running time depends on the scalars. Secret scalars
- *   always go through `mulSecret` (noble's constant-time ladder). The tests cross-check it
- *   against noble on random and edge-case inputs.
+ *   go through `mulSecret` (noble's constant-time ladder) or `mulSecretTable` (a fixed
+ *   operation sequence over a precomputed table, as constant-time as noble's, see there). The
+ *   tests cross-check both against noble on random and edge-case inputs.
+ * - Split tables (`publicSplitTable`): per point, the window tables of 2^(32k)·P for k = 0 … 7,
+ *   so that products with points that are used again and again (ring members' keys) need 31
+ *   doublings instead of 252.
+ * - The RFC 9380 expander runs SHA-512 in OpenSSL (`node:crypto`), equal to noble's (tested).
  *
  * No state is hidden here: the only module-level values are constants (the base point's
- * precomputed table is derived from the standard generator).
+ * precomputed tables, derived from the standard generator; the split one on first use).
  */
+import { hash as nodeHash } from 'node:crypto';
 import { ed25519, ristretto255, ristretto255_hasher } from '@noble/curves/ed25519.js';
 import { bytesToNumberLE, equalBytes, numberToBytesLE } from '@noble/curves/utils.js';
+import { frameParts } from './encoding.ts';
 import { randomBelow } from './random.ts';
 import type { RandomSource } from './random.ts';
 
@@ -144,6 +151,51 @@ export function mulSecret(P: Point, k: bigint): Point {
   return r === 0n ? IDENTITY : P.multiply(r);
 }
 
+/**
+ * k·B for a **secret** scalar k from a precomputed table of B (`publicTable` / `publicSplitTable`
+ * of width ≥ 5, or `'G'`), with a **fixed operation sequence**: k is made odd without a branch
+ * (k + (1 − k mod 2)·ℓ, equal mod ℓ), then recoded into 64 odd digits d_i ∈ [−15, 15] at bit
+ * positions 4i — the regular signed-window recoding of Okeya–Takagi (CT-RSA 2003) / Joye–Tunstall
+ * ("Exponent recoding and regular exponentiation algorithms", AFRICACRYPT 2009): d_i =
+ * (k mod 32) − 16, k ← (k − d_i)/16. Every digit is non-zero, so the chain performs the same
+ * doublings and additions (64, one per digit, from the identity) whatever k is: 28 doublings
+ * with a split table, 252 with a plain one. Like noble's `multiply` (`mulSecret`) it still
+ * indexes its table by secret digits and runs on variable-time BigInt arithmetic, so it is as
+ * constant-time as that ladder and no more; it is several times faster because the table is
+ * reused (the ring signer's Hp(P) from a `RingKeyCache`, the generator's static table).
+ */
+export function mulSecretTable(k: bigint, base: PointTable | 'G'): RawPoint {
+  const table = base === 'G' ? baseSplit() : base;
+  if (table.width < 5) throw new RangeError('mulSecretTable: the table must have width ≥ 5');
+  let r = modL(k);
+  r += (1n - (r & 1n)) * ORDER; // odd representative, < 2ℓ < 2^254
+  const digits = new Int8Array(64);
+  for (let i = 0; i < 63; i++) {
+    const d = Number(r & 31n) - 16;
+    digits[i] = d;
+    r = (r - BigInt(d)) >> 4n;
+  }
+  digits[63] = Number(r); // 1 or 3: r < 2^254 / 2^252 + 1, and odd
+  let acc: Ext = { X: 0n, Y: 1n, Z: 1n, T: 0n };
+  const add = (entries: readonly Cached[], d: number) => {
+    acc = extAddCached(acc, entries[(d < 0 ? -d : d) >> 1]!, d < 0);
+  };
+  const teeth = table.teeth;
+  if (teeth !== undefined) {
+    // digit i sits at bit 4i = 32·(i >> 3) + 4·(i & 7): tooth i >> 3, chain step 4·(i & 7)
+    for (let step = 7; step >= 0; step--) {
+      if (step !== 7) for (let j = 0; j < 4; j++) acc = j < 3 ? projDouble(acc) : extDouble(acc);
+      for (let t = 0; t < SPLIT_TEETH; t++) add(teeth[t]!, digits[8 * t + step]!);
+    }
+  } else {
+    for (let i = 63; i >= 0; i--) {
+      if (i !== 63) for (let j = 0; j < 4; j++) acc = j < 3 ? projDouble(acc) : extDouble(acc);
+      add(table.entries, digits[i]!);
+    }
+  }
+  return acc;
+}
+
 /** k·G for a secret scalar k (constant time, noble's precomputed base-point table). */
 export function mulBaseSecret(k: bigint): Point {
   return mulSecret(G, k);
@@ -158,36 +210,61 @@ export function toBytes(data: Uint8Array | string): Uint8Array {
   return typeof data === 'string' ? encoder.encode(data) : data;
 }
 
-/** Unambiguous framing: for each part, 4-byte big-endian length ‖ bytes. */
-export function frame(parts: readonly Uint8Array[]): Uint8Array {
-  let total = 0;
-  for (const p of parts) total += 4 + p.length;
-  const out = new Uint8Array(total);
-  const view = new DataView(out.buffer);
+/** Unambiguous framing: for each part, 4-byte big-endian length ‖ bytes (`frameParts`). */
+export const frame: (parts: readonly Uint8Array[]) => Uint8Array = frameParts;
+
+/**
+ * RFC 9380 §5.3.1 expand_message_xmd with SHA-512 and len_in_bytes = 64 (so ell = 1):
+ *   b_0 = H(Z_pad ‖ msg ‖ I2OSP(64, 2) ‖ I2OSP(0, 1) ‖ DST'),  b_1 = H(b_0 ‖ I2OSP(1, 1) ‖ DST'),
+ * output b_1, with DST' = DST ‖ I2OSP(len(DST), 1) and Z_pad = 128 zero bytes (SHA-512's block).
+ * SHA-512 runs in OpenSSL (`node:crypto`), about a hundred times faster than the JavaScript
+ * expander for these short inputs; the tests check it against noble's `expand_message_xmd`.
+ */
+function expandXmd64(msg: Uint8Array, dst: string): Uint8Array {
+  let dstBytes: Uint8Array = encoder.encode(dst);
+  if (dstBytes.length === 0) throw new RangeError('expand_message_xmd: empty DST');
+  if (dstBytes.length > 255) dstBytes = sha512Native(concat([encoder.encode('H2C-OVERSIZE-DST-'), dstBytes])); // §5.3.3
+  const dstPrime = concat([dstBytes, Uint8Array.of(dstBytes.length)]);
+  const b0 = sha512Native(concat([ZPAD_SHA512, msg, Uint8Array.of(0, 64, 0), dstPrime]));
+  return sha512Native(concat([b0, Uint8Array.of(1), dstPrime]));
+}
+
+const ZPAD_SHA512 = new Uint8Array(128);
+
+/** SHA-512 (FIPS 180-4) through OpenSSL; the tests cross-check it with @noble/hashes. */
+export function sha512Native(data: Uint8Array): Uint8Array {
+  const out = nodeHash('sha512', Buffer.from(data.buffer, data.byteOffset, data.byteLength), 'buffer');
+  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+}
+
+function concat(parts: readonly Uint8Array[]): Uint8Array {
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Uint8Array(n);
   let off = 0;
   for (const p of parts) {
-    view.setUint32(off, p.length, false);
-    out.set(p, off + 4);
-    off += 4 + p.length;
+    out.set(p, off);
+    off += p.length;
   }
   return out;
 }
 
 /**
  * hash-to-scalar: RFC 9380 §5.3.1 expand_message_xmd(SHA-512, DST, 64 bytes) over
- * `frame(parts)`, read little-endian, reduced mod ℓ. `dst` must be a non-empty ASCII label
- * unique to this use.
+ * `frame(parts)`, read little-endian, reduced mod ℓ (noble's `ristretto255_hasher.hashToScalar`,
+ * with the expander in OpenSSL). `dst` must be a non-empty ASCII label unique to this use.
  */
 export function hashToScalar(dst: string, ...parts: Uint8Array[]): bigint {
-  return ristretto255_hasher.hashToScalar(frame(parts), { DST: dst });
+  return modL(bytesToNumberLE(expandXmd64(frame(parts), dst)));
 }
 
 /**
  * hash-to-group: RFC 9380 Appendix B `hash_to_ristretto255` over `frame(parts)` with the given
- * DST (a random-oracle encoding: the output's discrete log to G is unknown to everyone).
+ * DST (a random-oracle encoding: the output's discrete log to G is unknown to everyone): the
+ * 64 expanded bytes go through RFC 9496 §4.3.4 element derivation (noble's `deriveToCurve`).
  */
 export function hashToGroup(dst: string, ...parts: Uint8Array[]): Point {
-  return ristretto255_hasher.hashToCurve(frame(parts), { DST: dst });
+  return ristretto255_hasher.deriveToCurve!(expandXmd64(frame(parts), dst)) as Point;
 }
 
 /** Constant-structure byte comparison (lengths must match). */
@@ -258,7 +335,7 @@ function extAddCached(P: Ext, Q: Cached, neg: boolean): Ext {
   const B = red((P.Y + P.X) * ypx); // B = (Y1+X1)·(Y2+X2)
   const Ct = red(P.T * Q.t2d); // C = T1·2d·T2
   const C = neg ? FP8 - Ct : Ct;
-  const D = red(P.Z * Q.z2); // D = Z1·2·Z2
+  const D = Q.z2 === 2n ? P.Z << 1n : red(P.Z * Q.z2); // D = Z1·2·Z2 (a shift when Z2 = 1)
   const E = B + FP8 - A; // E = B − A
   const F = D + FP8 - C; // F = D − C
   const Gv = D + C; // G = D + C
@@ -286,40 +363,134 @@ function fromExt(P: Ext): Point {
  * A precomputed table of odd multiples [1·P, 3·P, …, (2^(w−1) − 1)·P] for width-w NAF digits.
  * Build one with `publicTable(P, w)` when the same point is multiplied many times (the ring
  * signature does this for its key image); `mulPublic` builds a small one on the fly otherwise.
+ *
+ * A **split** table (`publicSplitTable`) also holds `teeth`: the odd-multiple tables of the
+ * eight points B_k = 2^(32k)·P, k = 0 … 7 (`entries` = `teeth[0]`). A scalar's NAF digit at bit
+ * position i = 32k + j then contributes d·2^j·B_k, so a multiplication needs only 31 doublings
+ * instead of 252 — the fixed-base comb idea (Lim–Lee, CRYPTO 1994; HMV *Guide to ECC* §3.3.2)
+ * applied to wNAF digits. `mulPublic` uses the short chain when every term has teeth.
  */
-export type PointTable = { readonly width: number; readonly entries: readonly Cached[] };
+export type PointTable = { readonly width: number; readonly entries: readonly Cached[]; readonly teeth?: readonly (readonly Cached[])[] };
+
+/** Odd multiples [1·B, 3·B, …, (2^(w−1) − 1)·B] of an extended point, as extended points. */
+function oddMultiples(base: Ext, width: number): Ext[] {
+  const twoB = toCached(extDouble(base));
+  const pts: Ext[] = [base];
+  for (let i = 1; i < 1 << (width - 2); i++) pts.push(extAddCached(pts[i - 1]!, twoB, false));
+  return pts;
+}
 
 /** Builds the odd-multiple table of P for window width w (2 ≤ w ≤ 8). */
 export function publicTable(P: Point, width = 5): PointTable {
   if (!Number.isInteger(width) || width < 2 || width > 8) throw new RangeError('publicTable: width must be in 2..8');
-  const base = toExt(P);
-  const twoP = toCached(extDouble(base));
-  const pts: Ext[] = [base];
-  for (let i = 1; i < 1 << (width - 2); i++) pts.push(extAddCached(pts[i - 1]!, twoP, false));
-  return { width, entries: pts.map(toCached) };
+  return { width, entries: oddMultiples(toExt(P), width).map(toCached) };
 }
 
-/** Width-w non-adjacent form of k ≥ 0, least-significant digit first (HMV Alg. 3.35). */
-function wnaf(k: bigint, width: number): Int8Array {
-  const out = new Int8Array(256);
-  const W = 1n << BigInt(width);
-  const half = W >> 1n;
-  const mask = W - 1n;
-  let i = 0;
-  while (k > 0n) {
-    if (k & 1n) {
-      let d = k & mask;
-      if (d >= half) d -= W;
-      out[i] = Number(d);
-      k -= d;
-    }
-    k >>= 1n;
-    i++;
+/** Bit span of one tooth of a split table, and the number of teeth (8 × 32 = 256 bits). */
+const SPLIT_SPAN = 32;
+const SPLIT_TEETH = 8;
+
+/** The inverses mod p of non-zero field elements: prefix products, one inversion, walk back (Montgomery's trick). */
+function batchInvert(zs: readonly bigint[]): bigint[] {
+  const prefix: bigint[] = [];
+  let acc = 1n;
+  for (const z of zs) {
+    prefix.push(acc);
+    acc = (acc * z) % FP;
+  }
+  let inv = ristretto255.Point.Fp.inv(acc);
+  const out: bigint[] = new Array<bigint>(zs.length);
+  for (let i = zs.length - 1; i >= 0; i--) {
+    out[i] = (inv * prefix[i]!) % FP; // 1 / z_i
+    inv = (inv * zs[i]!) % FP; // 1 / (z_0 ⋯ z_{i−1})
   }
   return out;
 }
 
+/**
+ * Cached forms of points with Z = 1 (affine): one field inversion for all of them
+ * (`batchInvert`), so that each later addition with them saves a multiplication (`extAddCached`).
+ */
+function toCachedAffine(points: readonly Ext[]): Cached[] {
+  const zInv = batchInvert(points.map((P) => P.Z % FP));
+  return points.map((P, i) => {
+    const x = (P.X * zInv[i]!) % FP;
+    const y = (P.Y * zInv[i]!) % FP;
+    return { ypx: (y + x) % FP, ymx: (y + FP - x) % FP, z2: 2n, t2d: (((D2 * x) % FP) * y) % FP };
+  });
+}
+
+/**
+ * A split table of P (see `PointTable`): 8 teeth of width-w odd multiples, 8·2^(w−2) points.
+ * Costs about 224 doublings and 8·2^(w−2) additions to build, so it pays off for a point that
+ * is multiplied many times (a ring member's key and Hp(key) across many signatures, a key image
+ * across the n members of one ring). `normalize` (default true) stores the points with Z = 1,
+ * one batched inversion that makes every later addition one multiplication cheaper.
+ */
+export function publicSplitTable(P: Point | RawPoint, width = 5, normalize = true): PointTable {
+  if (!Number.isInteger(width) || width < 2 || width > 8) throw new RangeError('publicSplitTable: width must be in 2..8');
+  let base: Ext = P instanceof ristretto255.Point ? toExt(P) : { ...(P as RawPoint) };
+  const bases: Ext[] = [base];
+  for (let k = 1; k < SPLIT_TEETH; k++) {
+    for (let j = 0; j < SPLIT_SPAN - 1; j++) base = projDouble(base);
+    base = extDouble(base); // the last doubling keeps T, which additions need
+    bases.push(base);
+  }
+  const multiples = bases.map((b) => oddMultiples(b, width));
+  const teeth = normalize
+    ? (() => {
+        const flat = toCachedAffine(multiples.flat());
+        const per = 1 << (width - 2);
+        return bases.map((_, k) => flat.slice(k * per, (k + 1) * per));
+      })()
+    : multiples.map((ms) => ms.map(toCached));
+  return { width, entries: teeth[0]!, teeth };
+}
+
+/**
+ * Width-w non-adjacent form of 0 ≤ k < 2^256, least-significant digit first (HMV Alg. 3.35):
+ * every non-zero digit is odd with |d| < 2^(w−1), and any w consecutive digits hold at most one
+ * non-zero. Computed on 32-bit words with a carry (the formulation of libsecp256k1's
+ * `secp256k1_ecmult_wnaf`) instead of BigInt shifts, which cost more than the additions they
+ * schedule.
+ */
+function wnaf(k: bigint, width: number): Int8Array {
+  const hex = k.toString(16).padStart(64, '0');
+  if (hex.length > 64) throw new RangeError('wnaf: scalar ≥ 2^256');
+  const words = new Uint32Array(9); // little-endian 32-bit words, plus a zero word for reads past the top
+  for (let w = 0; w < 8; w++) words[w] = parseInt(hex.slice(56 - 8 * w, 64 - 8 * w), 16);
+  const bitsOf = (pos: number, count: number): number => {
+    const w = pos >>> 5;
+    const off = pos & 31;
+    let v = words[w]! >>> off;
+    if (off + count > 32) v |= words[w + 1]! << (32 - off);
+    return v & ((1 << count) - 1);
+  };
+  const out = new Int8Array(257);
+  let carry = 0;
+  for (let bit = 0; bit < 256; ) {
+    if (bitsOf(bit, 1) === carry) {
+      bit++;
+      continue;
+    }
+    const now = Math.min(width, 256 - bit);
+    let word = bitsOf(bit, now) + carry;
+    carry = (word >> (width - 1)) & 1;
+    word -= carry << width;
+    out[bit] = word;
+    bit += now;
+  }
+  if (carry !== 0) out[256] = carry; // only for k ≥ 2^255; scalars here are < ℓ < 2^253
+  return out;
+}
+
 const BASE_TABLE: PointTable = publicTable(G, 8);
+let baseSplitTable: PointTable | undefined;
+
+/** The generator's split table, width 8 (512 points; built on first use, a few milliseconds). */
+function baseSplit(): PointTable {
+  return (baseSplitTable ??= publicSplitTable(G, 8));
+}
 
 /**
  * A group element in the internal extended-coordinate form `mulPublicRaw` works in (an
@@ -352,21 +523,11 @@ export function fromRaw(P: RawPoint): Point {
  */
 export function hashEncoding(points: readonly RawPoint[]): Uint8Array {
   const eights = points.map((P) => projDouble(projDouble(projDouble(P))));
-  // Batch inversion of the Z coordinates: prefix products, one inversion, walk back.
-  const zs = eights.map((P) => P.Z % FP);
-  const prefix: bigint[] = [];
-  let acc = 1n;
-  for (const z of zs) {
-    prefix.push(acc);
-    acc = (acc * z) % FP;
-  }
-  let inv = ristretto255.Point.Fp.inv(acc);
+  const zInv = batchInvert(eights.map((P) => P.Z % FP)); // one inversion for all points
   const out = new Uint8Array(32 * points.length);
-  for (let i = zs.length - 1; i >= 0; i--) {
-    const zInv = (inv * prefix[i]!) % FP; // 1 / z_i
-    inv = (inv * zs[i]!) % FP; // 1 / (z_0 ⋯ z_{i−1})
-    const x = (eights[i]!.X * zInv) % FP;
-    const y = (eights[i]!.Y * zInv) % FP;
+  for (let i = 0; i < eights.length; i++) {
+    const x = (eights[i]!.X * zInv[i]!) % FP;
+    const y = (eights[i]!.Y * zInv[i]!) % FP;
     const enc = numberToBytesLE(y, 32);
     enc[31]! |= Number(x & 1n) << 7;
     out.set(enc, 32 * i);
@@ -386,15 +547,23 @@ export function mulPublic(terms: ReadonlyArray<readonly [bigint, Point | PointTa
 
 /** `mulPublic` returning the internal form (skips building a noble point). */
 export function mulPublicRaw(terms: ReadonlyArray<readonly [bigint, Point | PointTable | 'G']>): RawPoint {
+  // Short chain when every point has a split table (the generator always has one).
+  let split = true;
+  for (const [, P] of terms) if (P !== 'G' && !('teeth' in P && P.teeth !== undefined)) split = false;
   const tables: PointTable[] = [];
   const nafs: Int8Array[] = [];
   for (const [k, P] of terms) {
     const kr = modL(k);
     if (kr === 0n) continue;
-    const table = P === 'G' ? BASE_TABLE : 'entries' in P ? P : publicTable(P, 5);
+    const table = P === 'G' ? (split ? baseSplit() : BASE_TABLE) : 'entries' in P ? P : publicTable(P, 5);
     tables.push(table);
     nafs.push(wnaf(kr, table.width));
   }
+  return split ? splitChain(tables, nafs) : fullChain(tables, nafs);
+}
+
+/** Straus over all 256 digit positions: one shared chain of doublings. */
+function fullChain(tables: readonly PointTable[], nafs: readonly Int8Array[]): Ext {
   let top = 255;
   while (top >= 0 && nafs.every((d) => d[top] === 0)) top--;
   let acc: Ext = { X: 0n, Y: 1n, Z: 1n, T: 0n };
@@ -408,6 +577,37 @@ export function mulPublicRaw(terms: ReadonlyArray<readonly [bigint, Point | Poin
     for (let j = 0; j < nafs.length; j++) {
       const d = nafs[j]![i]!;
       if (d !== 0) acc = extAddCached(acc, tables[j]!.entries[(d < 0 ? -d : d) >> 1]!, d < 0);
+    }
+  }
+  return acc;
+}
+
+/**
+ * Straus over split tables: digit position i = 32k + j is added from tooth k at chain step j,
+ * so the chain has 31 doublings (see `PointTable`).
+ */
+function splitChain(tables: readonly PointTable[], nafs: readonly Int8Array[]): Ext {
+  let acc: Ext = { X: 0n, Y: 1n, Z: 1n, T: 0n };
+  let started = false;
+  for (let j = SPLIT_SPAN - 1; j >= 0; j--) {
+    if (started) {
+      let addsHere = j === 0;
+      for (let t = 0; t < nafs.length && !addsHere; t++) {
+        const d = nafs[t]!;
+        for (let k = 0; k < SPLIT_TEETH && !addsHere; k++) addsHere = d[k * SPLIT_SPAN + j] !== 0;
+      }
+      acc = addsHere ? extDouble(acc) : projDouble(acc);
+    }
+    for (let t = 0; t < nafs.length; t++) {
+      const d = nafs[t]!;
+      const teeth = tables[t]!.teeth!;
+      for (let k = 0; k < SPLIT_TEETH; k++) {
+        const digit = d[k * SPLIT_SPAN + j]!;
+        if (digit !== 0) {
+          acc = extAddCached(acc, teeth[k]![(digit < 0 ? -digit : digit) >> 1]!, digit < 0);
+          started = true;
+        }
+      }
     }
   }
   return acc;

@@ -49,7 +49,7 @@ import {
   ModPowContext,
   type CrtContext,
 } from './modexp.ts';
-import { randomPrime, randomSafePrime } from './primes.ts';
+import { compositeModulusProblem, randomPrime, randomSafePrime } from './primes.ts';
 import { osRandom, randomBelow, type RandomSource } from './random.ts';
 
 export interface PaillierPublicKey {
@@ -190,9 +190,49 @@ export function toLibraryPrivateKey(sk: PaillierPrivateKey): PrivateKey {
   return new PrivateKey(sk.lambda, sk.mu, toLibraryPublicKey(sk.publicKey), sk.p, sk.q);
 }
 
+/**
+ * Smallest Paillier modulus the zero-knowledge verifiers (and provers) accept, in bits. Seed
+ * 002's Table 2 measures 1024, 2048 and 4096-bit keys, so 1024 is allowed — below current advice
+ * (NIST SP 800-57 Part 1 Rev. 5 asks for 2048-bit moduli for 112-bit security); simulations of
+ * real deployments should use ≥ 2048.
+ */
+export const MIN_PAILLIER_BITS = 1024;
+
+/** Verdicts of `compositeModulusProblem` by modulus (bounded; oldest dropped first). */
+const modulusVerdicts = new Map<bigint, string | undefined>();
+const MODULUS_CACHE_ENTRIES = 4096;
+
+/**
+ * Why `pk` is not acceptable as a Paillier public key in a proof — or undefined if it is: the
+ * fields must be consistent (n² = n·n, g = n + 1, bits = |n|), |n| ≥ `minBits`, and n must pass
+ * `compositeModulusProblem` (odd, no prime factor below 2^15, not a perfect power, not prime).
+ * The modulus checks run once per n (cached by value; a deterministic verdict, so the cache
+ * cannot change an outcome). They catch malformed and lazily forged keys, not every weak one:
+ * that n = pq with |p| = |q| stays an assumption (keys certified at registration, see
+ * `zk-paillier.ts`).
+ */
+export function paillierKeyProblem(pk: PaillierPublicKey, minBits: number = MIN_PAILLIER_BITS): string | undefined {
+  if (pk === null || typeof pk !== 'object') return 'not a public key';
+  const { n, n2, g, bits } = pk;
+  if (typeof n !== 'bigint' || typeof n2 !== 'bigint' || typeof g !== 'bigint' || typeof bits !== 'number') return 'malformed public key';
+  if (n < 3n || bitLength(n) !== bits || n2 !== n * n || g !== n + 1n) return 'inconsistent public key fields';
+  if (bits < minBits) return `n has ${bits} bits, fewer than the ${minBits} required`;
+  if (!modulusVerdicts.has(n)) {
+    if (modulusVerdicts.size >= MODULUS_CACHE_ENTRIES) modulusVerdicts.delete(modulusVerdicts.keys().next().value as bigint);
+    modulusVerdicts.set(n, compositeModulusProblem(n));
+  }
+  const problem = modulusVerdicts.get(n);
+  return problem && `n ${problem}`;
+}
+
+/** True iff `paillierKeyProblem(pk, minBits)` finds nothing. */
+export function checkPaillierPublicKey(pk: PaillierPublicKey, minBits: number = MIN_PAILLIER_BITS): boolean {
+  return paillierKeyProblem(pk, minBits) === undefined;
+}
+
 /** True if 0 < c < n² and gcd(c, n) = 1 (c ∈ Z*_{n²}). */
 export function isValidCiphertext(pk: PaillierPublicKey, c: bigint): boolean {
-  return c > 0n && c < pk.n2 && gcd(c % pk.n, pk.n) === 1n;
+  return typeof c === 'bigint' && c > 0n && c < pk.n2 && gcd(c % pk.n, pk.n) === 1n;
 }
 
 /** A uniformly random nonce r ∈ Z*_n. */

@@ -25,8 +25,8 @@
  * Exponentiations go through `modPowOnce` (OpenSSL modulo m·K, see `modexp.ts`), the native
  * path that does not trigger OpenSSL's own primality test on a (possibly prime) modulus.
  */
-import { modPowOnce } from './modexp.ts';
-import { randomBelow, type RandomSource } from './random.ts';
+import { bitLength, gcd, modPowOnce } from './modexp.ts';
+import { randomBelow, seededRandom, type RandomSource } from './random.ts';
 
 const SIEVE_LIMIT = 1 << 15;
 /** The odd primes below 2^15 (3 … 32749). */
@@ -178,4 +178,84 @@ export function randomSafePrime(bits: number, random: RandomSource): bigint {
       return p;
     }
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Checks a verifier can make on a modulus that should be the product of two large primes
+// (a Paillier N, a ring-Pedersen N̂) without knowing its factors.
+
+/** ⌊√n⌋ for n ≥ 0 (Newton's method). */
+export function isqrt(n: bigint): bigint {
+  return iroot(n, 2);
+}
+
+/** ⌊n^(1/k)⌋ for n ≥ 0, k ≥ 1 (Newton's method on x ↦ ((k − 1)x + n / x^(k−1)) / k). */
+export function iroot(n: bigint, k: number): bigint {
+  if (n < 0n) throw new RangeError('iroot of a negative number');
+  if (!Number.isInteger(k) || k < 1) throw new RangeError('iroot: k must be a positive integer');
+  if (k === 1 || n < 2n) return n;
+  const K = BigInt(k);
+  let x = 1n << BigInt(Math.ceil(bitLength(n) / k)); // ≥ the root
+  for (;;) {
+    const y = ((K - 1n) * x + n / x ** (K - 1n)) / K;
+    if (y >= x) return x;
+    x = y;
+  }
+}
+
+let smallPrimorial: bigint | undefined;
+
+/** True if n is divisible by an odd prime below 2^15 (one gcd with their product) or by 2. */
+export function hasSmallPrimeFactor(n: bigint): boolean {
+  if ((n & 1n) === 0n) return true;
+  smallPrimorial ??= SMALL_PRIMES.reduce((acc, p) => acc * BigInt(p), 1n);
+  return gcd(n < 0n ? -n : n, smallPrimorial) !== 1n;
+}
+
+/** True if n = r^k for integers r ≥ 2, k ≥ 2 (checks prime k up to log₂ n). */
+export function isPerfectPower(n: bigint): boolean {
+  if (n < 4n) return false;
+  const maxK = bitLength(n);
+  for (let k = 2; k <= maxK; k++) {
+    if (k > 2 && SMALL_PRIMES.indexOf(k) < 0) continue; // only prime exponents are needed
+    const r = iroot(n, k);
+    if (r < 2n) break;
+    if (r ** BigInt(k) === n) return true;
+  }
+  return false;
+}
+
+/** The Jacobi symbol (a/n) for odd n > 0 (Cohen, *A Course in Computational Algebraic Number Theory*, Alg. 1.4.10). */
+export function jacobi(a: bigint, n: bigint): -1 | 0 | 1 {
+  if (n <= 0n || (n & 1n) === 0n) throw new RangeError('jacobi: n must be odd and positive');
+  a %= n;
+  if (a < 0n) a += n;
+  let result: -1 | 1 = 1;
+  while (a !== 0n) {
+    while ((a & 1n) === 0n) {
+      a >>= 1n;
+      const r = n & 7n;
+      if (r === 3n || r === 5n) result = result === 1 ? -1 : 1;
+    }
+    [a, n] = [n, a];
+    if ((a & 3n) === 3n && (n & 3n) === 3n) result = result === 1 ? -1 : 1;
+    a %= n;
+  }
+  return n === 1n ? result : 0;
+}
+
+/**
+ * Why `n` cannot be the product of two large primes, as far as checks without its factors can
+ * tell — or undefined if it passes them: not odd; a prime factor below 2^15 (trial division);
+ * a perfect power (p², p^k); prime (Miller–Rabin, 8 rounds with bases derived from n itself, so
+ * the verdict is a deterministic function of n). Passing proves nothing more: a product of
+ * three primes, or of a 20-bit and a large prime, passes (see `docs/crypto-paillier-zk.md`).
+ */
+export function compositeModulusProblem(n: bigint): string | undefined {
+  if (typeof n !== 'bigint' || n < 3n || (n & 1n) === 0n) return 'not an odd integer ≥ 3';
+  if (hasSmallPrimeFactor(n)) return 'has a prime factor below 2^15';
+  if (isPerfectPower(n)) return 'is a perfect power';
+  const bases = seededRandom(new TextEncoder().encode(n.toString(16)), 'primes/compositeness-check');
+  if (millerRabin(n, bases, 8)) return 'is prime';
+  return undefined;
 }

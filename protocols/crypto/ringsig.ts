@@ -64,13 +64,32 @@
  * x·H(ring) links only within one ring; I = x·Hp(P) links across rings and messages, as
  * one-time keys require.
  *
- * Timing: the signer's secret operations (I, α·G, α·H_π) use noble's constant-time
- * multiplication; the decoys' public (s_i, c_i) and all verification use the variable-time
- * `mulPublic` (Straus/wNAF). The decoy loop therefore takes data-dependent time, which a local
- * timing observer of the signer could use to guess π — irrelevant inside the simulator (virtual
- * time never depends on CPU time), noted for any other use.
+ * Speed (issue 11: ≤ 10 ms to sign and to verify at ring size 11). Verification of an n-member
+ * ring is 2n double-scalar products, n challenge hashes, and per member a decoding and an
+ * RFC 9380 hash-to-group. What makes it fast:
+ *   - `RingKeyCache` keeps, per member key, the decoded point, Hp(P) and *split* precomputation
+ *     tables of P and Hp(P) (`publicSplitTable` in `group.ts`: eight 32-bit "teeth", so each
+ *     product needs 31 doublings instead of 252). On a chain the same keys recur as decoys in
+ *     many rings, so a node pays decoding, hash-to-group and table building once per key. A
+ *     cache entry is a deterministic function of the key's exact (canonical) bytes; it cannot
+ *     change a verdict (see the class comment and its tests).
+ *   - With a cached ring the key image gets a split table too (built once per signature, used n
+ *     times); without one, a plain window table as before.
+ *   - The RFC 9380 expander (challenge hash and Hp) runs SHA-512 in OpenSSL (`group.ts`), and
+ *     wNAF recoding works on 32-bit words; both are checked against the reference code.
+ *   `measureRingSignVerify` / `medsim bench crypto` report cold (plain key list) and cached
+ *   figures. Signatures are byte-for-byte those of the earlier, slower code (a golden vector in
+ *   the tests was produced by it).
+ *
+ * Timing side channels: the signer's secret operations (P = x·G to find π, I = x·Hp(P_π), α·G,
+ * α·Hp(P_π)) use `mulSecretTable`: a regular signed-window recoding with a fixed sequence of
+ * doublings and additions, like noble's constant-time ladder (both index their tables by secret
+ * digits and run on variable-time BigInt arithmetic). The decoys' public (s_i, c_i) and all
+ * verification use the variable-time `mulPublicRaw` (Straus/wNAF). The decoy loop therefore
+ * takes data-dependent time, which a local timing observer of the signer could use to guess π —
+ * irrelevant inside the simulator (virtual time never depends on CPU time), noted for any other
+ * use.
  */
-import { sha512 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import {
   G,
@@ -86,8 +105,12 @@ import {
   modL,
   mulPublicRaw,
   mulSecret,
+  mulSecretTable,
+  fromRaw,
+  publicSplitTable,
   publicTable,
   randomScalar,
+  sha512Native,
   toBytes,
   toRaw,
   tryDecodePoint,
@@ -173,43 +196,161 @@ export function keyImageOf(secretKey: Uint8Array): Uint8Array {
 function ringDigest(keys: readonly Uint8Array[]): Uint8Array {
   const n = new Uint8Array(4);
   new DataView(n.buffer).setUint32(0, keys.length, false);
-  return sha512(frame([n, ...keys]));
+  return sha512Native(frame([n, ...keys]));
 }
 
 /** Decodes and checks a ring; `undefined` if empty, non-canonical, identity or duplicated. */
-function tryPrepare(ring: readonly Uint8Array[]): PreparedRing | undefined {
+function tryPrepare(ring: readonly Uint8Array[], cache?: RingKeyCache): PreparedRing | undefined {
   if (!Array.isArray(ring) || ring.length === 0 || ring.length > 0xffff) return undefined;
   const keys: Uint8Array[] = [];
   const points: Point[] = [];
+  const hashPoints: Point[] = [];
+  const pointTables: PointTable[] = [];
+  const hashTables: PointTable[] = [];
   const seen = new Set<string>();
   for (const key of ring) {
-    const P = tryDecodePoint(key, false);
-    if (P === undefined) return undefined;
+    if (!(key instanceof Uint8Array)) return undefined;
     const hex = bytesToHex(key);
     if (seen.has(hex)) return undefined; // canonical encodings: equal bytes ⇔ equal elements
     seen.add(hex);
-    keys.push(Uint8Array.from(key));
-    points.push(P);
+    const member = cache ? cache.member(key, hex) : memberOf(key, false);
+    if (member === undefined) return undefined;
+    keys.push(member.key);
+    points.push(member.point);
+    hashPoints.push(member.hashPoint);
+    pointTables.push(member.pointTable);
+    hashTables.push(member.hashTable);
   }
-  const hashPoints = keys.map(hashToPoint);
+  return { keys, points, hashPoints, pointTables, hashTables, digest: ringDigest(keys) };
+}
+
+/** Everything a ring needs about one member key, derived from its bytes alone (a `RingKeyCache` entry). */
+export interface RingMember {
+  readonly key: Uint8Array;
+  readonly point: Point;
+  readonly hashPoint: Point;
+  readonly pointTable: PointTable;
+  readonly hashTable: PointTable;
+}
+
+/**
+ * Decodes a member key and derives Hp(P) and the tables; `undefined` for a non-canonical or
+ * identity encoding. `split` builds split tables (worth it only for keys that recur).
+ */
+function memberOf(key: Uint8Array, split: boolean): RingMember | undefined {
+  const point = tryDecodePoint(key, false);
+  if (point === undefined) return undefined;
+  const hashPoint = hashToPoint(key);
   return {
-    keys,
-    points,
-    hashPoints,
-    pointTables: points.map((P) => publicTable(P)),
-    hashTables: hashPoints.map((H) => publicTable(H)),
-    digest: ringDigest(keys),
+    key: Uint8Array.from(key),
+    point,
+    hashPoint,
+    pointTable: split ? publicSplitTable(point, 5) : publicTable(point),
+    hashTable: split ? publicSplitTable(hashPoint, 5) : publicTable(hashPoint),
   };
+}
+
+/** Options of a `RingKeyCache`. */
+export interface RingKeyCacheOptions {
+  /**
+   * Most member keys kept (least recently used dropped first). Default 2048. Each key holds its
+   * decoded point, Hp(P) and two split tables: about 30 KB, so 2048 keys ≈ 60 MB.
+   */
+  readonly maxKeys?: number;
+}
+
+/**
+ * A cache of ring-member data — the decoded key P, Hp(P) and split precomputation tables of P
+ * and Hp(P) (`publicSplitTable`) — for verifiers and signers that meet the same member keys in
+ * many rings, as every node of a ring-signature chain does (decoys are drawn from the keys on
+ * chain). With it a member costs no decoding, no hash-to-group and short (31-doubling) scalar
+ * multiplications; without it `sign`/`verify` derive everything per call.
+ *
+ * It cannot change a verdict: an entry is a deterministic function of the member's exact key
+ * bytes (canonical encodings, so equal bytes ⇔ equal keys), keys that fail to decode are never
+ * stored, and signatures, messages and key images are never cached — a forged signature over
+ * cached keys fails exactly as over fresh ones (tested). Bounded (LRU) by `maxKeys`.
+ */
+export class RingKeyCache {
+  readonly maxKeys: number;
+  private readonly entries = new Map<string, RingMember>();
+  /** lookups served from the cache / computed */
+  hits = 0;
+  misses = 0;
+
+  constructor(options: RingKeyCacheOptions = {}) {
+    const maxKeys = options.maxKeys ?? 2048;
+    if (!Number.isInteger(maxKeys) || maxKeys < 1) throw new RangeError('RingKeyCache: maxKeys must be a positive integer');
+    this.maxKeys = maxKeys;
+  }
+
+  /** Number of member keys held. */
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** The member data of `key` (`hex`: its hex, if already computed); undefined if not a valid key. */
+  member(key: Uint8Array, hex: string = bytesToHex(key)): RingMember | undefined {
+    const hit = this.entries.get(hex);
+    if (hit !== undefined) {
+      this.hits++;
+      this.entries.delete(hex); // LRU: move to the most recent end
+      this.entries.set(hex, hit);
+      return hit;
+    }
+    const fresh = memberOf(key, true);
+    if (fresh === undefined) return undefined; // invalid keys are not cached
+    this.misses++;
+    if (this.entries.size >= this.maxKeys) this.entries.delete(this.entries.keys().next().value as string);
+    this.entries.set(hex, fresh);
+    return fresh;
+  }
+
+  /** Adds the keys ahead of time (e.g. every key a new block brings on chain); invalid keys are skipped. */
+  warm(keys: Iterable<Uint8Array>): void {
+    for (const k of keys) if (k instanceof Uint8Array) this.member(k);
+  }
+
+  /**
+   * A prepared ring from cached member data (see `prepareRing`; throws the same
+   * `RingSignatureError` for an unusable ring). Pass it to `sign` / `verify`.
+   */
+  prepare(ring: readonly Uint8Array[]): PreparedRing {
+    const prepared = tryPrepare(ring, this);
+    if (prepared === undefined) throw new RingSignatureError('ring must be 1..65535 distinct canonical non-identity ristretto255 keys');
+    return prepared;
+  }
+
+  /** Like `prepare`, but `undefined` instead of throwing (for verifiers). */
+  tryPrepare(ring: readonly Uint8Array[]): PreparedRing | undefined {
+    return tryPrepare(ring, this);
+  }
+
+  /** Drops every entry. */
+  clear(): void {
+    this.entries.clear();
+  }
 }
 
 /**
  * Decodes a ring once for repeated use. Throws `RingSignatureError` if the ring is empty, has
- * more than 65535 members, or holds a non-canonical, identity or repeated key.
+ * more than 65535 members, or holds a non-canonical, identity or repeated key. (For keys that
+ * recur across many rings, `RingKeyCache.prepare` is faster.)
  */
 export function prepareRing(ring: readonly Uint8Array[]): PreparedRing {
   const prepared = tryPrepare(ring);
   if (prepared === undefined) throw new RingSignatureError('ring must be 1..65535 distinct canonical non-identity ristretto255 keys');
   return prepared;
+}
+
+/**
+ * The table of a key image for one signature's n uses: a split table when the ring's tables are
+ * split (so every product runs the short chain), else a plain window (wider from 4 members on).
+ */
+function keyImageTable(R: PreparedRing, I: Point): PointTable {
+  const n = R.keys.length;
+  if (n >= 2 && R.pointTables[0]?.teeth !== undefined) return publicSplitTable(I, 5, false);
+  return publicTable(I, n >= 4 ? 7 : 5);
 }
 
 function isPrepared(ring: readonly Uint8Array[] | PreparedRing): ring is PreparedRing {
@@ -218,7 +359,7 @@ function isPrepared(ring: readonly Uint8Array[] | PreparedRing): ring is Prepare
 
 /** Step 3: ctx = SHA-512(frame(domain, ring digest, I, m)). */
 function context(ring: PreparedRing, keyImage: Uint8Array, message: Uint8Array): Uint8Array {
-  return sha512(frame([DOMAIN_BYTES, ring.digest, keyImage, message]));
+  return sha512Native(frame([DOMAIN_BYTES, ring.digest, keyImage, message]));
 }
 
 /** c_{i+1} = Hs(ctx, enc(L_i) ‖ enc(R_i)) with the canonical hash encoding of `group.ts`. */
@@ -242,20 +383,21 @@ export function sign(
   const R = isPrepared(ring) ? ring : prepareRing(ring);
   const n = R.keys.length;
   const x = decodeSecret(signerSecret);
-  const P = encodePoint(mulSecret(G, x));
+  const P = encodePoint(fromRaw(mulSecretTable(x, 'G')));
   const pi = R.keys.findIndex((k) => bytesEqual(k, P));
   if (pi < 0) throw new RingSignatureError("the signer's public key is not a ring member");
-  // 2. Key image I = x·Hp(P_π) (constant-time: x is secret).
-  const I = mulSecret(R.hashPoints[pi]!, x);
+  // 2. Key image I = x·Hp(P_π) (fixed operation sequence: x is secret).
+  const Hpi = R.hashTables[pi]!.width >= 5 ? R.hashTables[pi]! : publicTable(R.hashPoints[pi]!);
+  const I = fromRaw(mulSecretTable(x, Hpi));
   const keyImage = encodePoint(I);
-  const Itable = publicTable(I, n >= 4 ? 7 : 5); // wider window pays off once reused ≥ 4 times
+  const Itable = keyImageTable(R, I);
   // 3. Context binding domain, ring, key image and message.
   const ctx = context(R, keyImage, toBytes(message));
   // 4. Commitment at the signer's position.
   const alpha = randomScalar(random);
   const c: bigint[] = new Array<bigint>(n);
   const s: bigint[] = new Array<bigint>(n);
-  c[(pi + 1) % n] = challenge(ctx, toRaw(mulSecret(G, alpha)), toRaw(mulSecret(R.hashPoints[pi]!, alpha)));
+  c[(pi + 1) % n] = challenge(ctx, mulSecretTable(alpha, 'G'), mulSecretTable(alpha, Hpi));
   // 5. Walk the ring from π+1 back to π with random decoy responses (public values).
   for (let k = 1; k < n; k++) {
     const i = (pi + k) % n;
@@ -298,7 +440,7 @@ export function verify(
     }
     const I = tryDecodePoint(sig.keyImage, false);
     if (I === undefined) return false;
-    const Itable = publicTable(I, n >= 4 ? 7 : 5); // wider window pays off once reused ≥ 4 times
+    const Itable = keyImageTable(R, I);
     const ctx = context(R, sig.keyImage, toBytes(message));
     // Recompute the challenge chain c_1 … c_n.
     let c = c0;

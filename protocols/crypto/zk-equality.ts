@@ -42,18 +42,21 @@
 import { gcd, modInverse, modPow } from './modexp.ts';
 import {
   isValidCiphertext,
+  paillierKeyProblem,
   recoverNonce,
   type NonceSource,
   type PaillierPrivateKey,
   type PaillierPublicKey,
 } from './paillier.ts';
 import { osRandom } from './random.ts';
-import { appendRingPedersen, inRpGroup, RingPedersenBatch, type RingPedersenParams } from './ring-pedersen.ts';
+import { appendRingPedersen, inRpGroup, minRingPedersenBits, RingPedersenBatch, type RingPedersenParams } from './ring-pedersen.ts';
 import {
+  allBigints,
   appendPaillierKey,
   paillierLegHolds,
   paillierLegWellFormed,
   proverRn,
+  requireAcceptableKeys,
   type ProverOptions,
 } from './zk-range.ts';
 import {
@@ -110,6 +113,7 @@ function crossBounds(st: CrossKeyStatement): { c: number; kappa: number; small: 
   const p = st.params ?? DEFAULT_ZK_PARAMS;
   checkZkParams(p);
   if (!Number.isInteger(st.bits) || st.bits < 1) throw new RangeError('EL-Enc: bits must be a positive integer');
+  requireAcceptableKeys('EL-Enc', [st.publicKeyA, st.publicKeyB], st.setup, minRingPedersenBits(st.bits, p));
   const small = st.bits + p.challengeBits + p.slackBits;
   const minBits = Math.min(st.publicKeyA.bits, st.publicKeyB.bits);
   if (small + 2 >= minBits - 1) throw new RangeError('EL-Enc: ℓ too large for these moduli');
@@ -162,8 +166,19 @@ export function proveEqualAcrossKeys(statement: CrossKeyStatement, witness: Cros
   };
 }
 
-/** Verifies an EL-Enc proof. */
+/**
+ * Verifies an EL-Enc proof. Refuses keys and setups that fail `requireAcceptableKeys`; returns
+ * false, never throws, on malformed input.
+ */
 export function verifyEqualAcrossKeys(statement: CrossKeyStatement, proof: CrossKeyProof): boolean {
+  try {
+    return verifyEqualAcrossKeysChecked(statement, proof);
+  } catch {
+    return false;
+  }
+}
+
+function verifyEqualAcrossKeysChecked(statement: CrossKeyStatement, proof: CrossKeyProof): boolean {
   let b: ReturnType<typeof crossBounds>;
   try {
     b = crossBounds(statement);
@@ -174,6 +189,7 @@ export function verifyEqualAcrossKeys(statement: CrossKeyStatement, proof: Cross
   const pkB = statement.publicKeyB;
   const rp = statement.setup;
   if (pkA.n === pkB.n) return false;
+  if (proof === null || typeof proof !== 'object' || !allBigints(proof.S, proof.AA, proof.AB, proof.AS, proof.zx, proof.wA, proof.wB, proof.zmu)) return false;
   if (!isValidCiphertext(pkA, statement.ciphertextA) || !isValidCiphertext(pkB, statement.ciphertextB)) return false;
   if (!paillierLegWellFormed(pkA, proof.AA, proof.wA) || !paillierLegWellFormed(pkB, proof.AB, proof.wB)) return false;
   if (!inRpGroup(rp, proof.S) || !inRpGroup(rp, proof.AS)) return false;
@@ -246,28 +262,34 @@ export function proveSameKeyEquality(statement: SameKeyStatement, root: bigint, 
   const p = statement.params ?? DEFAULT_ZK_PARAMS;
   checkZkParams(p);
   const pk = statement.publicKey;
+  requireAcceptableKeys('equality proof', [pk]);
   const random = options.random ?? osRandom;
   const { r, rn } = proverRn(pk, random, options.nonceSource, options.privateKey);
   const e = sameTranscript(statement, rn).challenge('e', p.challengeBits);
   return { a: rn, z: (r * modPow(root, e, pk.n)) % pk.n };
 }
 
-/** Verifies z^N·right^e = a·left^e (mod N²). */
+/**
+ * Verifies z^N·right^e = a·left^e (mod N²). Refuses keys that fail `paillierKeyProblem`; returns
+ * false, never throws, on malformed input.
+ */
 export function verifySameKeyEquality(statement: SameKeyStatement, proof: SameKeyProof): boolean {
-  const p = statement.params ?? DEFAULT_ZK_PARAMS;
   try {
+    const p = statement.params ?? DEFAULT_ZK_PARAMS;
     checkZkParams(p);
+    const pk = statement.publicKey;
+    if (paillierKeyProblem(pk) !== undefined) return false;
+    const { n, n2 } = pk;
+    if (proof === null || typeof proof !== 'object' || !allBigints(proof.a, proof.z)) return false;
+    if (!isValidCiphertext(pk, statement.left) || !isValidCiphertext(pk, statement.right)) return false;
+    if (proof.a <= 0n || proof.a >= n2 || proof.z <= 0n || proof.z >= n || gcd(proof.z, n) !== 1n) return false;
+    const e = sameTranscript(statement, proof.a).challenge('e', p.challengeBits);
+    const lhs = (modPow(proof.z, n, n2) * modPow(statement.right, e, n2)) % n2;
+    const rhs = (proof.a * modPow(statement.left, e, n2)) % n2;
+    return lhs === rhs;
   } catch {
     return false;
   }
-  const pk = statement.publicKey;
-  const { n, n2 } = pk;
-  if (!isValidCiphertext(pk, statement.left) || !isValidCiphertext(pk, statement.right)) return false;
-  if (proof.a <= 0n || proof.a >= n2 || proof.z <= 0n || proof.z >= n || gcd(proof.z, n) !== 1n) return false;
-  const e = sameTranscript(statement, proof.a).challenge('e', p.challengeBits);
-  const lhs = (modPow(proof.z, n, n2) * modPow(statement.right, e, n2)) % n2;
-  const rhs = (proof.a * modPow(statement.left, e, n2)) % n2;
-  return lhs === rhs;
 }
 
 export function encodeSameKeyProof(p: SameKeyProof): Uint8Array {
@@ -318,9 +340,14 @@ export function proveBalanceUpdate(statement: BalanceUpdateStatement, sk: Pailli
   return proveSameKeyEquality(same, root, { privateKey: sk, ...options });
 }
 
-/** Verifies an EL-AHE proof. */
+/** Verifies an EL-AHE proof (false, never a throw, on malformed input). */
 export function verifyBalanceUpdate(statement: BalanceUpdateStatement, proof: SameKeyProof): boolean {
-  const pk = statement.publicKey;
-  if (!isValidCiphertext(pk, statement.transfer) || !isValidCiphertext(pk, statement.newBalance)) return false;
-  return verifySameKeyEquality(balanceAsSameKey(statement), proof);
+  try {
+    const pk = statement.publicKey;
+    if (paillierKeyProblem(pk) !== undefined) return false;
+    if (!isValidCiphertext(pk, statement.transfer) || !isValidCiphertext(pk, statement.newBalance)) return false;
+    return verifySameKeyEquality(balanceAsSameKey(statement), proof);
+  } catch {
+    return false;
+  }
 }

@@ -31,9 +31,14 @@
  * Assumptions stated once for all four proofs: Paillier keys are well formed (N = pq with
  * |p| = |q| = |N|/2, certified at registration — seed 002's regulator can decrypt amounts, so keys
  * are registered with it; CGGMP'21 Π^mod/Π^fac would make this checkable, not implemented), the
- * ring-Pedersen trapdoor is unknown to provers, and strong RSA holds for N̂.
+ * ring-Pedersen trapdoor is unknown to provers, and strong RSA holds for N̂. What the verifiers
+ * do check, once per key and per setup (cached): |N| ≥ 1024 and |N̂| ≥ max(2048, 2(ℓ + 1 + σ) + c)
+ * bits, no prime factor below 2^15, not a perfect power, not prime, consistent key fields, and
+ * s, t units of Jacobi symbol +1 (`requireAcceptableKeys`) — so a short, factorable N̂, with
+ * which anyone could prove a negative amount, is refused outright.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
+import { frameParts } from './encoding.ts';
 import {
   add,
   decrypt,
@@ -43,7 +48,7 @@ import {
   type PaillierPublicKey,
 } from './paillier.ts';
 import { osRandom, type RandomSource } from './random.ts';
-import { appendRingPedersen, type RingPedersenParams } from './ring-pedersen.ts';
+import { appendRingPedersen, minRingPedersenBits, type RingPedersenParams } from './ring-pedersen.ts';
 import {
   decodeCrossKeyProof,
   decodeSameKeyProof,
@@ -61,6 +66,7 @@ import {
   decodeRangeProof,
   encodeRangeProof,
   proveRange,
+  requireAcceptableKeys,
   verifyRange,
   type RangeProof,
 } from './zk-range.ts';
@@ -187,24 +193,38 @@ export function proveSettlement(
   return { transfer, proof: { rangeTransfer, rangeBalance, equalTransfer, balanceUpdate } };
 }
 
-/** Peer verification steps 2a–2d (§3.3). */
+const REJECTED: SettlementVerdict = Object.freeze({ valid: false, checks: Object.freeze({ '2a': false, '2b': false, '2c': false, '2d': false }) });
+
+/**
+ * Peer verification steps 2a–2d (§3.3). Every step refuses Paillier keys and a ring-Pedersen
+ * setup that fail `requireAcceptableKeys` (N̂ ≥ max(2048, 2(ℓ + 1 + σ) + c) bits, checked once
+ * per setup and cached); a refused setup or key, or malformed input, fails every step — this
+ * function never throws.
+ */
 export function verifySettlement(pub: SettlementPublic, transfer: SettlementTransfer, proof: SettlementProof): SettlementVerdict {
-  const context = settlementContext(pub, transfer);
-  const common = { setup: pub.setup, context, params: pub.params };
-  const pkA = pub.publicKeyA;
-  const checks = {
-    '2a': verifyRange({ ...common, publicKey: pkA, ciphertext: transfer.transferA, bits: pub.bits, offset: 1n }, proof.rangeTransfer),
-    '2b': verifyRange({ ...common, publicKey: pkA, ciphertext: transfer.newBalanceA, bits: pub.bits }, proof.rangeBalance),
-    '2c': verifyEqualAcrossKeys(
-      { ...common, publicKeyA: pkA, ciphertextA: transfer.transferA, publicKeyB: pub.publicKeyB, ciphertextB: transfer.transferB, bits: pub.bits + 1 },
-      proof.equalTransfer,
-    ),
-    '2d': verifyBalanceUpdate(
-      { publicKey: pkA, oldBalance: pub.oldBalanceA, transfer: transfer.transferA, newBalance: transfer.newBalanceA, context, params: pub.params },
-      proof.balanceUpdate,
-    ),
-  };
-  return { valid: checks['2a'] && checks['2b'] && checks['2c'] && checks['2d'], checks };
+  try {
+    if (pub === null || typeof pub !== 'object' || transfer === null || typeof transfer !== 'object' || proof === null || typeof proof !== 'object') return REJECTED;
+    // the whole settlement is refused on an unacceptable setup or key, before any proof is read
+    requireAcceptableKeys('settlement', [pub.publicKeyA, pub.publicKeyB], pub.setup, minRingPedersenBits(pub.bits + 1, pub.params ?? DEFAULT_ZK_PARAMS));
+    const context = settlementContext(pub, transfer);
+    const common = { setup: pub.setup, context, params: pub.params };
+    const pkA = pub.publicKeyA;
+    const checks = {
+      '2a': verifyRange({ ...common, publicKey: pkA, ciphertext: transfer.transferA, bits: pub.bits, offset: 1n }, proof.rangeTransfer),
+      '2b': verifyRange({ ...common, publicKey: pkA, ciphertext: transfer.newBalanceA, bits: pub.bits }, proof.rangeBalance),
+      '2c': verifyEqualAcrossKeys(
+        { ...common, publicKeyA: pkA, ciphertextA: transfer.transferA, publicKeyB: pub.publicKeyB, ciphertextB: transfer.transferB, bits: pub.bits + 1 },
+        proof.equalTransfer,
+      ),
+      '2d': verifyBalanceUpdate(
+        { publicKey: pkA, oldBalance: pub.oldBalanceA, transfer: transfer.transferA, newBalance: transfer.newBalanceA, context, params: pub.params },
+        proof.balanceUpdate,
+      ),
+    };
+    return { valid: checks['2a'] && checks['2b'] && checks['2c'] && checks['2d'], checks };
+  } catch {
+    return REJECTED;
+  }
 }
 
 /** B's new encrypted balance after an accepted settlement: B·T_B mod N_B² (§3.3). */
@@ -212,17 +232,12 @@ export function creditRecipient(publicKeyB: PaillierPublicKey, oldBalanceB: bigi
   return add(publicKeyB, oldBalanceB, transferB);
 }
 
+/** u32(count) ‖ frameParts(parts): the settlement proof's container (count checked on decoding). */
 function frame(parts: readonly Uint8Array[]): Uint8Array {
-  const total = parts.reduce((a, p) => a + 4 + p.length, 4);
-  const out = new Uint8Array(total);
-  const view = new DataView(out.buffer);
-  view.setUint32(0, parts.length, false);
-  let off = 4;
-  for (const p of parts) {
-    view.setUint32(off, p.length, false);
-    out.set(p, off + 4);
-    off += 4 + p.length;
-  }
+  const body = frameParts(parts);
+  const out = new Uint8Array(4 + body.length);
+  new DataView(out.buffer).setUint32(0, parts.length, false);
+  out.set(body, 4);
   return out;
 }
 

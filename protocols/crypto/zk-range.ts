@@ -84,6 +84,7 @@ import {
   isValidCiphertext,
   maxChunkBytes,
   nonceToRn,
+  paillierKeyProblem,
   randomNonce,
   RnPool,
   type NonceSource,
@@ -91,9 +92,17 @@ import {
   type PaillierPublicKey,
 } from './paillier.ts';
 import { bitLength, gcd, mod, modInverse, modPow, modPowOnce } from './modexp.ts';
-import { millerRabin, SMALL_PRIMES } from './primes.ts';
+import { isqrt, millerRabin, SMALL_PRIMES } from './primes.ts';
 import { osRandom, randomBelow, type RandomSource } from './random.ts';
-import { appendRingPedersen, inRpGroup, RingPedersenBatch, type RingPedersenParams } from './ring-pedersen.ts';
+import {
+  appendRingPedersen,
+  inRpGroup,
+  MIN_RING_PEDERSEN_BITS,
+  minRingPedersenBits,
+  ringPedersenSetupProblem,
+  RingPedersenBatch,
+  type RingPedersenParams,
+} from './ring-pedersen.ts';
 import {
   appendZkParams,
   checkZkParams,
@@ -108,17 +117,8 @@ import {
 // ---------------------------------------------------------------------------------------------
 // Integer square roots and sums of squares
 
-/** ⌊√n⌋ for n ≥ 0 (Newton's method). */
-export function isqrt(n: bigint): bigint {
-  if (n < 0n) throw new RangeError('isqrt of a negative number');
-  if (n < 2n) return n;
-  let x = 1n << BigInt(Math.ceil(bitLength(n) / 2));
-  for (;;) {
-    const y = (x + n / x) >> 1n;
-    if (y >= x) return x;
-    x = y;
-  }
-}
+/** ⌊√n⌋ (moved to `primes.ts`; re-exported here for existing callers). */
+export { isqrt };
 
 /** p = a² + b² for a prime p ≡ 1 (mod 4) (Cornacchia / Hermite–Serret, Brillhart 1972); undefined if it fails. */
 export function twoSquaresPrime(p: bigint, random: RandomSource): [bigint, bigint] | undefined {
@@ -254,12 +254,38 @@ export function paillierLegHolds(pk: PaillierPublicKey, K: bigint, A: bigint, z:
 
 /** The element/response checks every Paillier leg needs: A ∈ [1, N²), w ∈ Z*_N. */
 export function paillierLegWellFormed(pk: PaillierPublicKey, A: bigint, w: bigint): boolean {
-  return A > 0n && A < pk.n2 && w > 0n && w < pk.n && gcd(w, pk.n) === 1n;
+  return typeof A === 'bigint' && typeof w === 'bigint' && A > 0n && A < pk.n2 && w > 0n && w < pk.n && gcd(w, pk.n) === 1n;
 }
 
-/** 0 ≤ z < 2^bits. */
+/** 0 ≤ z < 2^bits (false for anything but a bigint). */
 function below(z: bigint, bits: number): boolean {
-  return z >= 0n && z < 1n << BigInt(bits);
+  return typeof z === 'bigint' && z >= 0n && z < 1n << BigInt(bits);
+}
+
+/** True if `xs` is an array of exactly `length` bigints (shape check for decoded proofs). */
+export function isBigintArray(xs: unknown, length: number): xs is readonly bigint[] {
+  return Array.isArray(xs) && xs.length === length && xs.every((x) => typeof x === 'bigint');
+}
+
+/** True if every value is a bigint. */
+export function allBigints(...xs: unknown[]): boolean {
+  return xs.every((x) => typeof x === 'bigint');
+}
+
+/**
+ * Throws a RangeError unless every Paillier key passes `paillierKeyProblem` and, when given, the
+ * ring-Pedersen setup passes `ringPedersenSetupProblem` with at least `minSetupBits`. Provers
+ * call it to refuse early; verifiers (through their bounds functions) turn it into `false`.
+ */
+export function requireAcceptableKeys(what: string, keys: readonly PaillierPublicKey[], setup?: RingPedersenParams, minSetupBits = MIN_RING_PEDERSEN_BITS): void {
+  for (const pk of keys) {
+    const problem = paillierKeyProblem(pk);
+    if (problem) throw new RangeError(`${what}: Paillier key refused: ${problem}`);
+  }
+  if (setup !== undefined) {
+    const problem = ringPedersenSetupProblem(setup, minSetupBits);
+    if (problem) throw new RangeError(`${what}: ring-Pedersen setup refused: ${problem}`);
+  }
 }
 
 function weightsFrom(tr: Transcript, kappa: number): (i: number) => bigint {
@@ -328,6 +354,8 @@ function rangeBounds(st: RangeStatement): RangeBounds {
   checkZkParams(p);
   const l = st.bits;
   if (!Number.isInteger(l) || l < 1) throw new RangeError('range proof: bits must be a positive integer');
+  requireAcceptableKeys('range proof', [st.publicKey], st.setup, minRingPedersenBits(l, p));
+  if (st.offset !== undefined && typeof st.offset !== 'bigint') throw new RangeError('range proof: offset must be a bigint');
   const c = p.challengeBits;
   const sigma = p.slackBits;
   const nb = st.setup.bits;
@@ -350,7 +378,8 @@ function shiftedCiphertext(st: RangeStatement): bigint {
   return (st.ciphertext * (1n + mod(-a, n) * n)) % n2; // K·g^{−a}
 }
 
-type RangeFirstMessages = Pick<RangeProof, 'S' | 'W' | 'AK' | 'AS' | 'AW' | 'AL'>;
+/** A range proof's first (commitment) messages, the input of its challenge. */
+export type RangeFirstMessages = Pick<RangeProof, 'S' | 'W' | 'AK' | 'AS' | 'AW' | 'AL'>;
 
 function rangeTranscript(st: RangeStatement, pr: RangeFirstMessages): Transcript {
   const tr = new Transcript(RANGE_DOMAIN);
@@ -362,6 +391,17 @@ function rangeTranscript(st: RangeStatement, pr: RangeFirstMessages): Transcript
   tr.appendInt('S', pr.S).appendInts('W', pr.W);
   tr.appendInt('A_K', pr.AK).appendInt('A_S', pr.AS).appendInts('A_W', pr.AW).appendInt('A_L', pr.AL);
   return tr;
+}
+
+/**
+ * The Fiat–Shamir challenge e of a range proof with the given first messages — what the verifier
+ * recomputes. Public information; exposed so alternative provers (and tests playing a cheating
+ * prover) can be written against the same transcript.
+ */
+export function rangeChallenge(statement: RangeStatement, first: RangeFirstMessages): bigint {
+  const params = statement.params ?? DEFAULT_ZK_PARAMS;
+  checkZkParams(params);
+  return rangeTranscript(statement, first).challenge('e', params.challengeBits);
 }
 
 const inverseCache = new WeakMap<RingPedersenParams, bigint>();
@@ -441,8 +481,21 @@ export function proveRangeWithDecomposition(
   };
 }
 
-/** Verifies a range proof against its statement (checks (P), (ES), (EWi), (EL) of the header). */
+/**
+ * Verifies a range proof against its statement (checks (P), (ES), (EWi), (EL) of the header).
+ * Refuses (false) a Paillier key or ring-Pedersen setup that fails `requireAcceptableKeys` —
+ * N̂ below max(2048, 2(ℓ + σ) + c) bits in particular — and returns false, never throws, on
+ * malformed input.
+ */
 export function verifyRange(statement: RangeStatement, proof: RangeProof): boolean {
+  try {
+    return verifyRangeChecked(statement, proof);
+  } catch {
+    return false;
+  }
+}
+
+function verifyRangeChecked(statement: RangeStatement, proof: RangeProof): boolean {
   let b: RangeBounds;
   try {
     b = rangeBounds(statement);
@@ -454,7 +507,9 @@ export function verifyRange(statement: RangeStatement, proof: RangeProof): boole
   const { nHat, s, t } = rp;
   const pr = proof;
   // shapes and ranges
-  if (pr.W.length !== 3 || pr.AW.length !== 3 || pr.zd.length !== 3 || pr.zmuW.length !== 3) return false;
+  if (pr === null || typeof pr !== 'object') return false;
+  if (!allBigints(pr.S, pr.AK, pr.AS, pr.AL, pr.zx, pr.zrho, pr.zmu, pr.ztau)) return false;
+  if (!isBigintArray(pr.W, 3) || !isBigintArray(pr.AW, 3) || !isBigintArray(pr.zd, 3) || !isBigintArray(pr.zmuW, 3)) return false;
   if (!isValidCiphertext(pk, statement.ciphertext)) return false;
   for (const g of [pr.S, ...pr.W, pr.AS, ...pr.AW, pr.AL]) if (!inRpGroup(rp, g)) return false;
   if (!paillierLegWellFormed(pk, pr.AK, pr.zrho)) return false;
@@ -563,7 +618,10 @@ function recordBits(st: RecordStatement): RecordBits {
     throw new RangeError('record proof: chunk size too large for this modulus');
   }
   if (st.bounded && !st.setup) throw new RangeError('record proof: bounded mode needs ring-Pedersen parameters');
-  const nb = st.setup?.bits ?? 0;
+  // The bounded proof's ring-Pedersen equations are linear (no products of committed values), so
+  // the setup needs the 2048-bit floor only, not the ℓ-dependent margin of the range proof.
+  requireAcceptableKeys('record proof', [st.publicKey], st.bounded ? st.setup : undefined, MIN_RING_PEDERSEN_BITS);
+  const nb = st.bounded ? (st.setup as RingPedersenParams).bits : 0;
   return {
     c: p.challengeBits,
     kappa: p.batchBits,
@@ -613,8 +671,19 @@ export function proveRecordChunks(statement: RecordStatement, witness: RecordWit
   };
 }
 
-/** Verifies a record-chunk proof. */
+/**
+ * Verifies a record-chunk proof. Refuses keys and (bounded mode) setups that fail
+ * `requireAcceptableKeys`; returns false, never throws, on malformed input.
+ */
 export function verifyRecordChunks(statement: RecordStatement, proof: RecordProof): boolean {
+  try {
+    return verifyRecordChunksChecked(statement, proof);
+  } catch {
+    return false;
+  }
+}
+
+function verifyRecordChunksChecked(statement: RecordStatement, proof: RecordProof): boolean {
   let b: RecordBits;
   try {
     b = recordBits(statement);
@@ -624,9 +693,9 @@ export function verifyRecordChunks(statement: RecordStatement, proof: RecordProo
   const pk = statement.publicKey;
   const bounded = statement.bounded === true;
   const k = statement.chunks.length;
-  if (k === 0) return false;
-  for (const arr of [proof.AK, proof.zx, proof.zrho]) if (arr.length !== k) return false;
-  for (const arr of [proof.S, proof.AS, proof.zmu]) if (arr.length !== (bounded ? k : 0)) return false;
+  if (k === 0 || proof === null || typeof proof !== 'object') return false;
+  for (const arr of [proof.AK, proof.zx, proof.zrho]) if (!isBigintArray(arr, k)) return false;
+  for (const arr of [proof.S, proof.AS, proof.zmu]) if (!isBigintArray(arr, bounded ? k : 0)) return false;
   const rp = statement.setup as RingPedersenParams;
   for (let j = 0; j < k; j++) {
     if (!isValidCiphertext(pk, statement.chunks[j])) return false;

@@ -23,7 +23,7 @@ import { seededRandom } from '../crypto/random.ts';
 import { generateRingPedersen, ringPedersenFromPrimes, type RingPedersenSetup } from '../crypto/ring-pedersen.ts';
 
 /** Version of the (seed, label, size) → key derivation; part of every cache file name. */
-export const DERIVATION = 'settlement-keys/v1';
+export const DERIVATION = 'settlement-keys/v2'; // v2: seededRandom's injective derivation (random/v2)
 
 interface CacheFile {
   derivation: string;

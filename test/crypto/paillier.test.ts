@@ -28,8 +28,12 @@ import {
   encryptRecord,
   encryptRecordDetailed,
   encryptWithNonce,
+  checkPaillierPublicKey,
   generateKeyPair,
   isValidCiphertext,
+  MIN_PAILLIER_BITS,
+  paillierKeyProblem,
+  publicKeyFromModulus,
   maxChunkBytes,
   mulScalar,
   negate,
@@ -46,13 +50,15 @@ import {
   toLibraryPublicKey,
   type PaillierKeyPair,
 } from '../../protocols/crypto/paillier.ts';
-import { benchPaillier, formatPaillierBench } from '../../protocols/crypto/bench-paillier.ts';
+import { benchPaillier, formatPaillierBench, PAPER_TABLE2 } from '../../protocols/crypto/bench-paillier.ts';
 import { isProbablePrime, randomPrime, randomSafePrime } from '../../protocols/crypto/primes.ts';
 import { seededRandom } from '../../protocols/crypto/random.ts';
+import { deriveRingPedersenSetup, ringPedersenFromPrimes } from '../../protocols/crypto/ring-pedersen.ts';
 
 interface Fixture {
   seed: string;
   paillier: Record<string, Record<string, { p: string; q: string; n: string }>>;
+  ringPedersen: Record<string, { nHat: string; s: string; t: string; p: string; q: string; lambda: string }>;
 }
 const fixture = JSON.parse(readFileSync(new URL('../fixtures/paillier-keys.json', import.meta.url), 'utf8')) as Fixture;
 
@@ -171,6 +177,37 @@ describe('Paillier keys', () => {
       expect(kp.privateKey.p.toString(16)).toBe(fixture.paillier['512'][who].p.slice(2));
       expect(kp.privateKey.q.toString(16)).toBe(fixture.paillier['512'][who].q.slice(2));
     }
+    // ring-Pedersen: the 512-bit setup re-derived; the 2048-bit one (seconds to derive) checked
+    // as the key cache checks an entry: safe primes, and s, t, λ re-derived from them
+    const small = deriveRingPedersenSetup(fixture.seed, 'ring-pedersen/512', 512, { dir: false });
+    expect('0x' + small.params.nHat.toString(16)).toBe(fixture.ringPedersen['512'].nHat);
+    expect('0x' + small.params.s.toString(16)).toBe(fixture.ringPedersen['512'].s);
+    const big = fixture.ringPedersen['2048'];
+    const [p, q] = [BigInt(big.p), BigInt(big.q)];
+    for (const x of [p, q]) expect(checkPrimeSync(x) && checkPrimeSync((x - 1n) / 2n)).toBe(true);
+    const again = ringPedersenFromPrimes(p, q, seededRandom(fixture.seed, 'ring-pedersen/2048/bases'));
+    expect([again.params.nHat, again.params.s, again.params.t, again.params.bits]).toEqual([BigInt(big.nHat), BigInt(big.s), BigInt(big.t), 2048]);
+  });
+
+  it('public-key checks: minimum size, consistent fields, trial division, perfect powers, primes', () => {
+    expect(MIN_PAILLIER_BITS).toBe(1024);
+    expect(paillierKeyProblem(A1024.publicKey)).toBeUndefined();
+    expect(checkPaillierPublicKey(A1024.publicKey)).toBe(true);
+    expect(paillierKeyProblem(A.publicKey)).toMatch(/512 bits, fewer than the 1024/);
+    expect(checkPaillierPublicKey(A.publicKey, 512)).toBe(true); // explicit lower floor
+    const { p, q, publicKey } = A1024.privateKey;
+    const bad: Array<[string, ReturnType<typeof publicKeyFromModulus>, RegExp]> = [
+      ['small factor', publicKeyFromModulus(publicKey.n * 32749n), /prime factor below 2\^15/],
+      ['p² (perfect square)', publicKeyFromModulus(p * p), /perfect power/],
+      ['p³', publicKeyFromModulus(q * q * q), /perfect power/],
+      ['prime', publicKeyFromModulus(randomPrime(1024, seededRandom(3, 'prime-modulus'))), /is prime/],
+      ['n² field forged', { ...publicKey, n2: publicKey.n2 + 1n }, /inconsistent/],
+      ['g field forged', { ...publicKey, g: publicKey.g + publicKey.n }, /inconsistent/],
+      ['bits field forged', { ...publicKey, bits: 4096 }, /inconsistent/],
+    ];
+    for (const [name, pk, reason] of bad) expect(paillierKeyProblem(pk), name).toMatch(reason);
+    expect(paillierKeyProblem({ n: 5 } as never)).toMatch(/malformed/);
+    expect(paillierKeyProblem(null as never)).toMatch(/not a public key/);
   });
 
   it('same seed ⇒ identical keys and ciphertexts; other seed ⇒ different', () => {
@@ -325,11 +362,15 @@ describe('chunked records (seed 002 §3.1)', () => {
 
 describe('benchPaillier (smoke test, not a timing assertion)', () => {
   it('runs every cell at a small key size and formats a report', () => {
-    const res = benchPaillier([512], 1, { amountBits: 64, recordBytes: 300 });
+    const rp = fixture.ringPedersen['2048'];
+    const [p, q] = [BigInt(rp.p), BigInt(rp.q)];
+    const ringPedersen = { params: { nHat: BigInt(rp.nHat), s: BigInt(rp.s), t: BigInt(rp.t), bits: 2048 }, trapdoor: { p, q, phi: (p - 1n) * (q - 1n), lambda: BigInt(rp.lambda) } };
+    const res = benchPaillier([1024], 1, { amountBits: 64, recordBytes: 300, keys: { 1024: A1024 }, ringPedersen, keyCacheDir: false });
     const row = res.rows[0];
-    expect(row.bits).toBe(512);
-    expect(row.paper).toBeUndefined();
-    expect(row.record4kChunks).toBe(Math.ceil(304 / 63));
+    expect(row.bits).toBe(1024);
+    expect(row.ringPedersenBits).toBe(2048);
+    expect(row.paper).toEqual(PAPER_TABLE2[1024]);
+    expect(row.record4kChunks).toBe(Math.ceil(304 / 127));
     expect(row.rangeProofBytes).toBeGreaterThan(0);
     for (const t of [row.feeEncryptProveMs, row.rangeVerifyMs, row.record4kEncryptProveMs, row.baselineFeeEncryptMs]) {
       expect(t.wallMs).toBeGreaterThan(0);

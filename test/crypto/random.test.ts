@@ -27,3 +27,34 @@ describe('random sources', () => {
     expect(seen.size).toBe(7);
   });
 });
+
+describe('seeded key derivation is injective (length-prefixed seed and label, type-tagged seed)', () => {
+  const first = (seed: number | string | Uint8Array, label: string) => Buffer.from(seededRandom(seed, label)(32)).toString('hex');
+  const u = (s: string) => new TextEncoder().encode(s);
+  it('pairs that a plain separator or untagged bytes would merge give different streams', () => {
+    const pairs: Array<[number | string | Uint8Array, string]> = [
+      ['a\0b', 'c'],
+      ['a', 'b\0c'],
+      ['ab', 'c'],
+      ['a', 'bc'],
+      [1, 'x'],
+      ['1', 'x'],
+      [u('1'), 'x'],
+      [u('n:1'), 'x'], // v1 encoded the number 1 as the bytes "n:1"
+      [u('s:1'), 'x'], // … and the string "1" as "s:1"
+      [u('a'), '\0x'],
+      [u('a\0'), 'x'],
+      [new Uint8Array(0), ''],
+      ['', ''],
+      [0, ''],
+    ];
+    const streams = new Set(pairs.map(([s, l]) => first(s, l)));
+    expect(streams.size).toBe(pairs.length);
+  });
+  it('equal seeds give equal streams (−0 is 0); bad seeds are refused', () => {
+    expect(first(-0, 'x')).toBe(first(0, 'x'));
+    expect(first(u('q'), 'x')).toBe(first(Uint8Array.of(0x71), 'x'));
+    expect(() => seededRandom(Number.NaN, 'x')).toThrow(RangeError);
+    expect(() => seededRandom({} as unknown as string, 'x')).toThrow(TypeError);
+  });
+});

@@ -1,5 +1,8 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import { ristretto255_hasher } from '@noble/curves/ed25519.js';
+import { sha512 as nobleSha512 } from '@noble/hashes/sha2.js';
 import { bytesToNumberLE, numberToBytesLE } from '@noble/curves/utils.js';
 import {
   G,
@@ -16,16 +19,21 @@ import {
   hashToScalar,
   mulPublic,
   mulPublicRaw,
+  mulSecretTable,
+  publicSplitTable,
   publicTable,
   randomScalar,
+  sha512Native,
   toRaw,
   tryDecodePoint,
   tryDecodeScalar,
 } from '../../protocols/crypto/group.ts';
 import {
+  RingKeyCache,
   RingSignatureError,
   deserializeSignature,
   generateKeyPair,
+  hashToPoint,
   keyImageOf,
   linked,
   prepareRing,
@@ -37,6 +45,7 @@ import {
 } from '../../protocols/crypto/ringsig.ts';
 import type { KeyPair, RingSignature } from '../../protocols/crypto/ringsig.ts';
 import { seededRandom } from '../../protocols/crypto/random.ts';
+import { measureRingSignVerify } from '../../protocols/crypto/bench-ring-pre.ts';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 const unhex = (h: string) => Uint8Array.from(Buffer.from(h, 'hex'));
@@ -463,5 +472,182 @@ describe('bLSAG ring signature', () => {
       if (best === idx[t]) correct++;
     }
     expect(correct / half).toBeLessThan(bound(half));
+  });
+});
+
+// ───────────── issue 11 performance work: native hashing, split tables, the key cache ─────────────
+
+describe('fast paths agree with the reference implementations', () => {
+  it('hashToScalar / hashToGroup (OpenSSL SHA-512 expander) equal noble’s RFC 9380 hashers', () => {
+    const r = seededRandom(31, 'hash-native');
+    for (let i = 0; i < 40; i++) {
+      const parts = [r(i), r(i % 5), r(64)];
+      const dst = i % 10 === 9 ? 'long-dst/' + 'x'.repeat(300) : `medchain-sim/test/${i}`; // > 255 bytes: RFC 9380 §5.3.3
+      expect(hashToScalar(dst, ...parts)).toBe(ristretto255_hasher.hashToScalar(frame(parts), { DST: dst }));
+      expect(hashToGroup(dst, ...parts).equals(ristretto255_hasher.hashToCurve(frame(parts), { DST: dst }))).toBe(true);
+    }
+    expect(() => hashToScalar('', Uint8Array.of(1))).toThrow(RangeError);
+    expect(hex(sha512Native(new TextEncoder().encode('abc')))).toBe(hex(nobleSha512(new TextEncoder().encode('abc'))));
+  });
+
+  it('split tables (31-doubling chains) agree with noble on random and edge-case scalars', () => {
+    const r = seededRandom(32, 'split');
+    const P = G.multiply(randomScalar(r));
+    const Q = decodePoint(encodePoint(G.multiply(randomScalar(r))));
+    const sp = publicSplitTable(P, 5);
+    const sq = publicSplitTable(toRaw(Q), 6, false);
+    expect(sp.teeth).toHaveLength(8);
+    const edge = [0n, 1n, 2n, ORDER - 1n, 2n ** 32n - 1n, 2n ** 32n, 2n ** 224n + 2n ** 31n, 2n ** 252n, ORDER + 9n];
+    for (const a of edge) {
+      for (const b of [0n, 1n, ORDER - 1n, 2n ** 128n + 1n]) {
+        const want = G.multiplyUnsafe(a % ORDER).add(P.multiplyUnsafe(b % ORDER)).add(Q.multiplyUnsafe((a + b) % ORDER));
+        expect(mulPublic([[a, 'G'], [b, sp], [a + b, sq]]).equals(want), `${a} ${b}`).toBe(true);
+        // mixing a split and a plain table falls back to the full chain, same result
+        expect(mulPublic([[a, 'G'], [b, sp], [a + b, publicTable(Q)]]).equals(want)).toBe(true);
+      }
+    }
+    fc.assert(
+      fc.property(fc.bigInt({ min: 0n, max: ORDER - 1n }), fc.bigInt({ min: 0n, max: ORDER - 1n }), fc.integer({ min: 2, max: 8 }), (a, b, w) =>
+        mulPublic([[a, publicSplitTable(P, w)], [b, 'G']]).equals(P.multiplyUnsafe(a).add(G.multiplyUnsafe(b))),
+      ),
+      { numRuns: 12, seed: 20260101 },
+    );
+  });
+});
+
+/** A fixed byte stream independent of random.ts (SHA-256 of label/counter), for golden vectors. */
+function fixedSource(label: string): (n: number) => Uint8Array {
+  let counter = 0;
+  let buf = new Uint8Array(0);
+  let off = 0;
+  return (n: number) => {
+    const out = new Uint8Array(n);
+    for (let i = 0; i < n; i++) {
+      if (off === buf.length) {
+        buf = Uint8Array.from(createHash('sha256').update(`${label}/${counter++}`).digest());
+        off = 0;
+      }
+      out[i] = buf[off++]!;
+    }
+    return out;
+  };
+}
+
+describe('mulSecretTable (fixed operation sequence, regular recoding)', () => {
+  it('agrees with noble for split, plain and generator tables on edge and random scalars', () => {
+    const r = seededRandom(36, 'secret-mul');
+    const B = G.multiply(randomScalar(r));
+    const tables = [publicSplitTable(B, 5), publicSplitTable(B, 8), publicTable(B, 5), publicTable(B, 7)];
+    const scalars = [0n, 1n, 2n, 3n, 16n, 17n, ORDER - 1n, ORDER - 2n, 2n ** 252n, 2n ** 128n, ORDER + 4n, ...Array.from({ length: 6 }, () => randomScalar(r))];
+    for (const k of scalars) {
+      const want = B.multiplyUnsafe(k % ORDER);
+      for (const t of tables) expect(fromRaw(mulSecretTable(k, t)).equals(want), `${k}`).toBe(true);
+      expect(fromRaw(mulSecretTable(k, 'G')).equals(G.multiplyUnsafe(k % ORDER))).toBe(true);
+    }
+    expect(() => mulSecretTable(5n, publicTable(B, 4))).toThrow(RangeError);
+  });
+});
+
+describe('RingKeyCache (member keys recurring across rings)', () => {
+  const all = keys(24, 'cache-keys');
+  const pubs = all.map((k) => k.publicKey);
+
+  it('golden vector: the signature bytes are those of the pre-optimisation code (commit 5e1d585), cold and cached', () => {
+    const src = fixedSource('medchain-sim/ringsig/golden');
+    const ks = Array.from({ length: 11 }, () => generateKeyPair(src));
+    const ring = ks.map((k) => k.publicKey);
+    const cold = sign('golden message', ring, ks[7]!.secretKey, src);
+    const GOLDEN = 'b6577b1ccd302a6ea7859c6ef28a689ec893be5c08cd6ceca8f4c88c467ba6c5';
+    expect(hex(createHash('sha256').update(serializeSignature(cold)).digest())).toBe(GOLDEN);
+    expect(hex(cold.keyImage)).toBe('16eca84ce79567c54b23d48a0e57783d9a1a712dbc5db24370a7d3ea0075754f');
+    // the same stream position, signing over a cached ring, gives the same bytes
+    const src2 = fixedSource('medchain-sim/ringsig/golden');
+    const ks2 = Array.from({ length: 11 }, () => generateKeyPair(src2));
+    const cache = new RingKeyCache();
+    const cached = sign('golden message', cache.prepare(ks2.map((k) => k.publicKey)), ks2[7]!.secretKey, src2);
+    expect(hex(serializeSignature(cached))).toBe(hex(serializeSignature(cold)));
+    expect(verify('golden message', ring, cold)).toBe(true);
+    expect(verify('golden message', cache.prepare(ring), cold)).toBe(true);
+  });
+
+  it('entries are exactly the fresh derivations; invalid keys are never cached', () => {
+    const cache = new RingKeyCache();
+    const m = cache.member(pubs[0]!)!;
+    expect(m.point.equals(decodePoint(pubs[0]!))).toBe(true);
+    expect(m.hashPoint.equals(hashToPoint(pubs[0]!))).toBe(true);
+    expect(m.pointTable.teeth).toHaveLength(8);
+    const k = randomScalar(seededRandom(33, 'k'));
+    expect(mulPublic([[k, m.hashTable]]).equals(m.hashPoint.multiplyUnsafe(k))).toBe(true);
+    expect(cache.member(pubs[0]!)).toBe(m); // a hit returns the same entry
+    expect([cache.hits, cache.misses]).toEqual([1, 1]);
+    const nonCanonical = unhex('edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f');
+    expect(cache.member(nonCanonical)).toBeUndefined();
+    expect(cache.member(new Uint8Array(32))).toBeUndefined(); // identity
+    expect(cache.size).toBe(1);
+    expect(() => cache.prepare([pubs[1]!, nonCanonical])).toThrow(RingSignatureError);
+    expect(() => cache.prepare([pubs[1]!, pubs[1]!])).toThrow(RingSignatureError);
+    expect(cache.tryPrepare([])).toBeUndefined();
+  });
+
+  it('is bounded: least recently used keys go first, and a ring larger than the cache still works', () => {
+    const cache = new RingKeyCache({ maxKeys: 4 });
+    const ring = pubs.slice(0, 6);
+    const sig = sign('m', cache.prepare(ring), all[2]!.secretKey, seededRandom(34, 's'));
+    expect(cache.size).toBe(4);
+    expect(verify('m', cache.prepare(ring), sig)).toBe(true);
+    expect(verify('m', ring, sig)).toBe(true);
+    cache.member(pubs[5]!); // most recent: kept
+    cache.member(pubs[10]!); // evicts the least recent
+    expect(cache.size).toBe(4);
+    const before = cache.hits;
+    cache.member(pubs[5]!);
+    expect(cache.hits).toBe(before + 1);
+    expect(() => new RingKeyCache({ maxKeys: 0 })).toThrow(RangeError);
+    cache.clear();
+    expect(cache.size).toBe(0);
+  });
+
+  it('never changes a verdict: forged and tampered signatures over cached keys fail exactly as cold ones (property)', () => {
+    const cache = new RingKeyCache();
+    cache.warm(pubs); // every member key already cached
+    const r = seededRandom(35, 'verdicts');
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 9 }), fc.nat(), fc.nat(), fc.integer({ min: 0, max: 6 }), (n, start, who, tamper) => {
+        const idx = Array.from({ length: n }, (_, i) => (start + i) % pubs.length);
+        const ring = idx.map((i) => pubs[i]!);
+        const signer = all[idx[who % n]!]!;
+        const sig = sign('msg', cache.prepare(ring), signer.secretKey, r);
+        const other = all[(start + n) % pubs.length]!; // a cached key outside the ring
+        let msg = 'msg';
+        let vRing = ring;
+        let vSig: RingSignature = sig;
+        if (tamper === 1) msg = 'msh';
+        if (tamper === 2) vSig = { ...sig, c0: bumpScalar(sig.c0) };
+        if (tamper === 3) vSig = { ...sig, s: sig.s.map((x, i) => (i === 0 ? bumpScalar(x) : x)) };
+        if (tamper === 4) vSig = { ...sig, keyImage: keyImageOf(other.secretKey) }; // someone else's image
+        if (tamper === 5) vRing = [...ring.slice(0, -1), other.publicKey]; // a member swapped for another cached key
+        if (tamper === 6) vRing = [...ring].reverse();
+        const cold = verify(msg, vRing, vSig);
+        const warm = verify(msg, cache.prepare(vRing), vSig);
+        expect(warm).toBe(cold);
+        const mustHold = tamper === 0 || (tamper === 6 && n === 1);
+        expect(warm).toBe(mustHold);
+      }),
+      { numRuns: 40, seed: 11 },
+    );
+    // a signature by a key outside the ring, built by hand with that key's image: rejected
+    const ring = pubs.slice(0, 5);
+    const outsider = all[20]!;
+    const bySelf = sign('m', cache.prepare([...ring.slice(0, 4), outsider.publicKey]), outsider.secretKey, r);
+    expect(verify('m', cache.prepare(ring), bySelf)).toBe(false);
+    expect(verify('m', ring, bySelf)).toBe(false);
+  });
+
+  it('measureRingSignVerify reports medians at a ring size, cached and cold', () => {
+    const warm = measureRingSignVerify(3, { reps: 1 });
+    const cold = measureRingSignVerify(3, { reps: 1, cached: false });
+    expect([warm.size, warm.reps, warm.cached, cold.cached]).toEqual([3, 1, true, false]);
+    for (const t of [warm, cold]) expect(Math.min(t.signMs, t.verifyMs, t.signCpuMs, t.verifyCpuMs)).toBeGreaterThanOrEqual(0);
+    expect(() => measureRingSignVerify(0)).toThrow(RangeError);
   });
 });

@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
+import { checkPrimeSync } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { modPow } from '../../protocols/crypto/modexp.ts';
+import { modInverse, modPow } from '../../protocols/crypto/modexp.ts';
 import {
   add,
   decrypt,
@@ -11,18 +13,26 @@ import {
   encryptWithNonce,
   maxChunkBytes,
   privateKeyFromPrimes,
+  publicKeyFromModulus,
+  randomNonce,
   RnPool,
   type PaillierKeyPair,
 } from '../../protocols/crypto/paillier.ts';
-import { seededRandom } from '../../protocols/crypto/random.ts';
+import { seededRandom, type RandomSource } from '../../protocols/crypto/random.ts';
 import {
   checkRingPedersenParams,
   decodeRingPedersenProof,
+  DEFAULT_PRM_ROUNDS,
+  deriveRingPedersenSetup,
   encodeRingPedersenProof,
-  generateRingPedersen,
+  MAX_PRM_ROUNDS,
+  MIN_RING_PEDERSEN_BITS,
+  minRingPedersenBits,
   proveRingPedersen,
   ringPedersenFromPrimes,
+  ringPedersenSetupProblem,
   verifyRingPedersen,
+  type RingPedersenParams,
   type RingPedersenSetup,
 } from '../../protocols/crypto/ring-pedersen.ts';
 import {
@@ -56,15 +66,17 @@ import {
   proveRange,
   proveRangeWithDecomposition,
   proveRecordChunks,
+  rangeChallenge,
   provableChunkBytes,
   threeSquares,
   twoSquaresPrime,
   verifyRange,
   verifyRecordChunks,
+  type RangeProof,
   type RangeStatement,
   type RecordStatement,
 } from '../../protocols/crypto/zk-range.ts';
-import { decodeFields, decodeInt, encodeFields, encodeInt, Transcript } from '../../protocols/crypto/zk-transcript.ts';
+import { decodeFields, decodeInt, encodeFields, encodeInt, randomBits, Transcript } from '../../protocols/crypto/zk-transcript.ts';
 
 interface Fixture {
   paillier: Record<string, Record<string, { p: string; q: string }>>;
@@ -75,21 +87,24 @@ const key = (bits: number, who: string): PaillierKeyPair => {
   const sk = privateKeyFromPrimes(BigInt(fixture.paillier[bits][who].p), BigInt(fixture.paillier[bits][who].q));
   return { publicKey: sk.publicKey, privateKey: sk };
 };
-const A = key(512, 'A');
-const B = key(512, 'B');
-const C = key(512, 'C');
-const rpFix = fixture.ringPedersen['512'];
-const RP: RingPedersenSetup = {
-  params: { nHat: BigInt(rpFix.nHat), s: BigInt(rpFix.s), t: BigInt(rpFix.t), bits: 512 },
-  trapdoor: {
-    p: BigInt(rpFix.p),
-    q: BigInt(rpFix.q),
-    phi: (BigInt(rpFix.p) - 1n) * (BigInt(rpFix.q) - 1n),
-    lambda: BigInt(rpFix.lambda),
-  },
+// The smallest sizes the hardened verifiers accept: 1024-bit Paillier keys, a 2048-bit N̂.
+const A = key(1024, 'A');
+const B = key(1024, 'B');
+const C = key(1024, 'C');
+const fixtureSetup = (bits: number): RingPedersenSetup => {
+  const f = fixture.ringPedersen[bits];
+  const [p, q] = [BigInt(f.p), BigInt(f.q)];
+  return {
+    params: { nHat: BigInt(f.nHat), s: BigInt(f.s), t: BigInt(f.t), bits },
+    trapdoor: { p, q, phi: (p - 1n) * (q - 1n), lambda: BigInt(f.lambda) },
+  };
 };
+const RP = fixtureSetup(2048);
 const setup = RP.params;
-const RP2 = generateRingPedersen(256, seededRandom(1, 'other-setup')).params;
+/** Another valid setup: same N̂, other s and t (a proof must not transfer to it). */
+const RP2 = ringPedersenFromPrimes(RP.trapdoor.p, RP.trapdoor.q, seededRandom(1, 'other-setup')).params;
+/** A short setup (512-bit N̂): anyone who factors it can open commitments to anything. */
+const SHORT = fixtureSetup(512);
 
 /** Every variant of a proof object with one integer field (or array element) incremented. */
 function mutations<T extends object>(proof: T): Array<[string, T]> {
@@ -169,13 +184,24 @@ describe('ring-Pedersen setup (Π^prm)', () => {
     const again = ringPedersenFromPrimes(RP.trapdoor.p, RP.trapdoor.q, seededRandom(9, 'rp'));
     expect(checkRingPedersenParams(again.params)).toBe(true);
     const proof = proveRingPedersen(RP, seededRandom(2, 'prm'));
+    expect(proof.A.length).toBe(DEFAULT_PRM_ROUNDS);
     expect(verifyRingPedersen(setup, proof)).toBe(true);
-    expect(verifyRingPedersen(setup, decodeRingPedersenProof(encodeRingPedersenProof(proof)))).toBe(true);
+    expect(decodeRingPedersenProof(encodeRingPedersenProof(proof))).toEqual(proof);
     expect(verifyRingPedersen({ ...setup, s: (setup.s * setup.t) % setup.nHat }, proof)).toBe(false);
     const z = [...proof.z];
     z[5] += 1n;
     expect(verifyRingPedersen(setup, { ...proof, z })).toBe(false);
-    expect(verifyRingPedersen(setup, { A: proof.A.slice(0, 40), z: proof.z.slice(0, 40) })).toBe(false); // too few rounds
+    expect(verifyRingPedersen(setup, { A: proof.A.slice(0, 80), z: proof.z.slice(0, 80) })).toBe(false); // too few rounds
+    // the round count is capped: a verifier never does more than MAX_PRM_ROUNDS exponentiations,
+    // and a huge proof is refused (it used to throw: a challenge of more than 4096 bits)
+    const pad = (n: number) => ({ A: Array.from({ length: n }, (_, i) => proof.A[i % proof.A.length]), z: Array.from({ length: n }, (_, i) => proof.z[i % proof.z.length]) });
+    expect(verifyRingPedersen(setup, pad(MAX_PRM_ROUNDS + 1), 1)).toBe(false);
+    expect(verifyRingPedersen(setup, pad(5000), 1)).toBe(false);
+    expect(() => proveRingPedersen(RP, seededRandom(2, 'prm'), MAX_PRM_ROUNDS + 1)).toThrow(RangeError);
+    expect(() => decodeRingPedersenProof(encodeFields('RPRM', 1, [BigInt(MAX_PRM_ROUNDS + 1), ...pad(MAX_PRM_ROUNDS + 1).A, ...pad(MAX_PRM_ROUNDS + 1).z]))).toThrow(RangeError);
+    // Π^prm is checked with the setup: a short N̂ fails even with a valid proof for it
+    expect(verifyRingPedersen(SHORT.params, proveRingPedersen(SHORT, seededRandom(2, 'prm')))).toBe(false);
+    expect(verifyRingPedersen(SHORT.params, proveRingPedersen(SHORT, seededRandom(2, 'prm')), DEFAULT_PRM_ROUNDS, 512)).toBe(true);
     // s outside ⟨t⟩ is not provable: a proof made with a wrong λ fails
     const wrong = proveRingPedersen({ ...RP, trapdoor: { ...RP.trapdoor, lambda: RP.trapdoor.lambda + 1n } }, seededRandom(3, 'prm'));
     expect(verifyRingPedersen(setup, wrong)).toBe(false);
@@ -209,8 +235,8 @@ describe('ZKRP (exact range proof)', () => {
     }
     const { st, w } = mk(0n, A, { offset: 1n }); // T = 0 is not > 0
     expect(() => proveRange(st, w, { random: r })).toThrow(RangeError);
-    const big = mk(5n, A, { bits: 400 });
-    expect(() => proveRange(big.st, big.w, { random: r })).toThrow(RangeError); // ℓ too large for a 512-bit N
+    const big = mk(5n, A, { bits: 900 });
+    expect(() => proveRange(big.st, big.w, { random: r })).toThrow(RangeError); // ℓ too large for a 1024-bit N
   });
 
   it('proofs do not transfer to another statement', () => {
@@ -487,9 +513,9 @@ describe('seed 002 settlement (2a–2d)', () => {
     expect(() => forge(1_000n, 9_500n, 1_000n)).toThrow(RangeError); // honest EL-AHE prover refuses
   });
 
-  it('works with 1024-bit keys and is deterministic for a seed', () => {
-    const A1 = key(1024, 'A');
-    const B1 = key(1024, 'B');
+  it('works with 256-bit amounts and is deterministic for a seed', () => {
+    const A1 = A;
+    const B1 = B;
     const p: SettlementPublic = { publicKeyA: A1.publicKey, publicKeyB: B1.publicKey, setup, bits: 256, oldBalanceA: encrypt(A1.publicKey, 1n << 200n, r) };
     const s1 = proveSettlement(p, A1.privateKey, 12345n, { random: seededRandom(5, 's') });
     const s2 = proveSettlement(p, A1.privateKey, 12345n, { random: seededRandom(5, 's') });
@@ -538,4 +564,258 @@ describe('record chunk proofs', () => {
 
 function pair(s: { transfer: ReturnType<typeof proveSettlement>['transfer']; proof: SettlementProof }) {
   return [s.transfer, s.proof] as const;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Hardening found in review (issue 12)
+
+/**
+ * A cheating prover who knows the factorisation of N̂ (its trapdoor: φ(N̂) and λ = log_t s): it
+ * proves that K encrypts a value in [0, 2^ℓ) while K encrypts the integer `x` (negative here).
+ * Every equation the verifier checks holds: the (★) deficit s^{−Δ}, Δ = Σd_i² − (4x(B − x) + 1),
+ * is absorbed into τ as t^{−λΔ mod φ(N̂)}. Follows `proveRangeWithDecomposition` step by step.
+ */
+function forgeRangeWithTrapdoor(rp: RingPedersenSetup, pk: PaillierKeyPair, x: bigint, bits: number, random: RandomSource): { st: RangeStatement; proof: RangeProof } {
+  const { n, n2 } = pk.publicKey;
+  const enc = encryptDetailed(pk.privateKey, ((x % n) + n) % n, random); // K encrypts x mod N
+  const st: RangeStatement = { publicKey: pk.publicKey, ciphertext: enc.ciphertext, bits, setup: rp.params };
+  const { nHat, s, t } = rp.params;
+  const nb = rp.params.bits;
+  const [c, sigma] = [128, 84];
+  const B = (1n << BigInt(bits)) - 1n;
+  const pw = (b: bigint, e: bigint) => (e >= 0n ? modPow(b, e, nHat) : modInverse(modPow(b, -e, nHat), nHat));
+  const d = [1n, 0n, 0n]; // any decomposition: 4x(B − x) + 1 < 0 has none
+  const mu = randomBits(nb + sigma, random);
+  const muW = d.map(() => randomBits(nb + sigma, random));
+  const S = (pw(s, x) * pw(t, mu)) % nHat;
+  const W = d.map((di, i) => (pw(s, di) * pw(t, muW[i])) % nHat);
+  const delta4 = d.reduce((a, di) => a + di * di, 0n) - (4n * x * (B - x) + 1n);
+  const lamDelta = (((-rp.trapdoor.lambda * delta4) % rp.trapdoor.phi) + rp.trapdoor.phi) % rp.trapdoor.phi;
+  const tau = -4n * mu * x - d.reduce((a, di, i) => a + di * muW[i], 0n) + lamDelta;
+  const alpha = randomBits(bits + c + sigma, random);
+  const beta = d.map(() => randomBits(bits + c + sigma, random));
+  const gamma = randomBits(nb + c + 2 * sigma, random);
+  const gW = d.map(() => randomBits(nb + c + 2 * sigma, random));
+  const delta = randomBits(nb + bits + c + 2 * sigma + 3, random);
+  const r = randomNonce(pk.publicKey, random);
+  const AK = ((1n + alpha * n) * modPow(r, n, n2)) % n2;
+  const AS = (pw(s, alpha) * pw(t, gamma)) % nHat;
+  const AW = beta.map((bi, i) => (pw(s, bi) * pw(t, gW[i])) % nHat);
+  let AL = (pw(S, 4n * alpha) * pw(t, delta)) % nHat;
+  for (let i = 0; i < 3; i++) AL = (AL * pw(W[i], beta[i])) % nHat;
+  AL = (AL * pw(s, -4n * B * alpha)) % nHat;
+  const e = rangeChallenge(st, { S, W, AK, AS, AW, AL });
+  const proof: RangeProof = {
+    S, W, AK, AS, AW, AL,
+    zx: alpha + e * x,
+    zrho: (r * modPow(enc.nonce, e, n)) % n,
+    zmu: gamma + e * mu,
+    zd: beta.map((bi, i) => bi + e * d[i]),
+    zmuW: gW.map((gi, i) => gi + e * muW[i]),
+    ztau: delta + e * tau,
+  };
+  return { st, proof };
+}
+
+describe('hardening: ring-Pedersen setup size and validation', () => {
+  it('the attack from review: with a factorable short N̂ a range proof of −5 would verify; the verifier now refuses the setup', () => {
+    const r = seededRandom(21, 'forge');
+    // control: the forgery is sound algebra — under a setup whose trapdoor the forger holds it
+    // passes every check (binding rests on the setup party, as docs/crypto-paillier-zk.md says)
+    const control = forgeRangeWithTrapdoor(RP, A, -5n, 64, r);
+    expect(verifyRange(control.st, control.proof)).toBe(true);
+    expect(decrypt(A.privateKey, control.st.ciphertext)).toBe(A.publicKey.n - 5n);
+    // the attack: a 512-bit N̂ anyone can factor (this test generated it, so it "knows" p̂, q̂);
+    // before the hardening verifyRange accepted any N̂ of ≥ 256 bits and this proof verified
+    const attack = forgeRangeWithTrapdoor(SHORT, A, -5n, 64, r);
+    expect(ringPedersenSetupProblem(SHORT.params, minRingPedersenBits(64))).toBe('N̂ has 512 bits, fewer than the 2048 required');
+    expect(verifyRange(attack.st, attack.proof)).toBe(false);
+    // … and through the settlement verifier: a short setup fails every step
+    const honest = proveSettlement(
+      { publicKeyB: B.publicKey, setup, bits: 64, oldBalanceA: encrypt(A.publicKey, 100n, r) },
+      A.privateKey,
+      7n,
+      { random: r },
+    );
+    const pub: SettlementPublic = { publicKeyA: A.publicKey, publicKeyB: B.publicKey, setup: SHORT.params, bits: 64, oldBalanceA: encrypt(A.publicKey, 100n, r) };
+    expect(verifySettlement(pub, honest.transfer, { ...honest.proof, rangeBalance: attack.proof })).toEqual({ valid: false, checks: { '2a': false, '2b': false, '2c': false, '2d': false } });
+    // provers refuse a short setup too, naming why
+    const enc = encryptDetailed(A.privateKey, 5n, r);
+    expect(() => proveRange({ publicKey: A.publicKey, ciphertext: enc.ciphertext, bits: 64, setup: SHORT.params }, { plaintext: 5n, nonce: enc.nonce })).toThrow(/ring-Pedersen setup refused: N̂ has 512 bits/);
+    const b = encryptDetailed(B.publicKey, 5n, r);
+    const cross: CrossKeyStatement = { publicKeyA: A.publicKey, ciphertextA: enc.ciphertext, publicKeyB: B.publicKey, ciphertextB: b.ciphertext, bits: 64, setup: SHORT.params };
+    expect(() => proveEqualAcrossKeys(cross, { plaintext: 5n, nonceA: enc.nonce, nonceB: b.nonce })).toThrow(/ring-Pedersen setup refused/);
+    const rec = encryptRecordDetailed(A.privateKey, Uint8Array.of(1, 2, 3), { source: r, chunkBytes: provableChunkBytes(A.publicKey) });
+    const recSt: RecordStatement = { publicKey: A.publicKey, chunks: rec.chunks, chunkBytes: provableChunkBytes(A.publicKey), setup: SHORT.params, bounded: true };
+    expect(() => proveRecordChunks(recSt, rec)).toThrow(/ring-Pedersen setup refused/);
+    // and every verifier refuses it: proofs made under the good setup, statements moved to SHORT
+    const good = proveEqualAcrossKeys({ ...cross, setup }, { plaintext: 5n, nonceA: enc.nonce, nonceB: b.nonce }, { random: r });
+    expect(verifyEqualAcrossKeys({ ...cross, setup }, good)).toBe(true);
+    expect(verifyEqualAcrossKeys(cross, good)).toBe(false);
+    const goodRec = proveRecordChunks({ ...recSt, setup }, rec, { random: r });
+    expect(verifyRecordChunks({ ...recSt, setup }, goodRec)).toBe(true);
+    expect(verifyRecordChunks(recSt, goodRec)).toBe(false);
+  });
+
+  it('|N̂| ≥ max(2048, 2(ℓ + σ) + c)', () => {
+    expect(MIN_RING_PEDERSEN_BITS).toBe(2048);
+    expect(minRingPedersenBits(64)).toBe(2048);
+    expect(minRingPedersenBits(876)).toBe(2048); // 2·(876 + 84) + 128 = 2048
+    expect(minRingPedersenBits(877)).toBe(2050);
+    expect(minRingPedersenBits(1000, { challengeBits: 128, slackBits: 100, batchBits: 128 })).toBe(2328);
+    expect(ringPedersenSetupProblem(setup, minRingPedersenBits(64))).toBeUndefined();
+    expect(ringPedersenSetupProblem(setup, minRingPedersenBits(877))).toMatch(/fewer than the 2050 required/);
+    // a range proof with ℓ = 877 over this 2048-bit N̂ is refused (2048-bit Paillier modulus, so
+    // only the setup size stands in the way)
+    const pk2048 = publicKeyFromModulus(A.publicKey.n * C.publicKey.n);
+    const enc = encryptDetailed(pk2048, 5n, seededRandom(22, 'big-l'));
+    expect(() => proveRange({ publicKey: pk2048, ciphertext: enc.ciphertext, bits: 877, setup }, { plaintext: 5n, nonce: enc.nonce })).toThrow(/N̂ has 2048 bits, fewer than the 2050 required/);
+  });
+
+  it('structural checks without the trapdoor: composite, no small factor, not a power, units of Jacobi symbol +1; cached per setup', () => {
+    const sp = SHORT.params;
+    const at512 = (params: RingPedersenParams) => ringPedersenSetupProblem(params, 512);
+    expect(at512(sp)).toBeUndefined();
+    const { p, q } = SHORT.trapdoor;
+    const withN = (nHat: bigint, extra: Partial<RingPedersenParams> = {}): RingPedersenParams => ({ ...sp, nHat, bits: nHat.toString(2).length, s: sp.s % nHat, t: sp.t % nHat, ...extra });
+    let nonResidue = 2n;
+    while (jacobiByEuler(nonResidue, p, q) !== -1) nonResidue++;
+    const cases: Array<[string, RingPedersenParams, RegExp]> = [
+      ['N̂ = p̂² (perfect power)', withN(p * p), /N̂ is a perfect power/],
+      ['N̂ prime', withN(largePrimeNear(p * q)), /N̂ is prime/],
+      ['N̂ with a small factor', withN(sp.nHat * 3n), /prime factor below 2\^15/],
+      ['N̂ even', withN(sp.nHat + 1n), /N̂ not an odd integer|prime factor/],
+      ['s = t', { ...sp, s: sp.t }, /s = t/],
+      ['s = 1', { ...sp, s: 1n }, /s is not in Z\*_N̂/],
+      ['t = N̂ − 1', { ...sp, t: sp.nHat - 1n }, /t is not in Z\*_N̂/],
+      ['s shares a factor with N̂', { ...sp, s: p }, /s is not in Z\*_N̂/],
+      ['s a non-residue (Jacobi −1)', { ...sp, s: nonResidue }, /s has Jacobi symbol −1/],
+      ['bits field lies', { ...sp, bits: 2048 }, /bits does not match/],
+      ['malformed', { ...sp, s: 5 as unknown as bigint }, /malformed/],
+    ];
+    for (const [name, params, reason] of cases) {
+      expect(at512(params), name).toMatch(reason);
+      expect(at512(params), `${name} (cached verdict)`).toMatch(reason);
+      expect(checkRingPedersenParams(params, 512), name).toBe(false);
+    }
+    // the cache is by value: an equal copy gets the same verdict, a changed value a new one
+    expect(at512({ ...sp })).toBeUndefined();
+    expect(checkRingPedersenParams(setup)).toBe(true);
+  });
+
+  it('deterministic setup generator: one setup per (seed, label, size), cached and checked', () => {
+    const a = deriveRingPedersenSetup('gen-test', 'rp', 512, { dir: false });
+    const b = deriveRingPedersenSetup('gen-test', 'rp', 512, { dir: false });
+    expect(b).toBe(a); // the in-memory cache hands back the same object
+    expect(checkRingPedersenParams(a.params, 512)).toBe(true);
+    const other = deriveRingPedersenSetup('gen-test', 'rp2', 512, { dir: false });
+    expect(other.params.nHat).not.toBe(a.params.nHat);
+    // the fixture is what the generator derives for its seed and label (checked in paillier.test.ts)
+  });
+});
+
+describe('hardening: Paillier keys in every verifier', () => {
+  it('keys below 1024 bits or with small factors are refused by provers and verifiers', () => {
+    const small = key(512, 'A');
+    const r = seededRandom(23, 'small-keys');
+    const enc = encryptDetailed(small.privateKey, 5n, r);
+    const st: RangeStatement = { publicKey: small.publicKey, ciphertext: enc.ciphertext, bits: 64, setup };
+    expect(() => proveRange(st, { plaintext: 5n, nonce: enc.nonce })).toThrow(/Paillier key refused: n has 512 bits/);
+    expect(() => proveBalanceUpdate({ publicKey: small.publicKey, oldBalance: enc.ciphertext, transfer: enc.ciphertext, newBalance: encrypt(small.publicKey, 0n, r) }, small.privateKey)).toThrow(/Paillier key refused/);
+    // a key with a small factor: N·3 (odd, right size, not prime, not a power)
+    const tainted = publicKeyFromModulus(A.publicKey.n * 3n);
+    const honest = mkRange(A, 42n, r);
+    expect(verifyRange(honest.st, honest.proof)).toBe(true);
+    expect(verifyRange({ ...honest.st, publicKey: tainted }, honest.proof)).toBe(false);
+    expect(verifyRange({ ...honest.st, publicKey: { ...A.publicKey, n2: A.publicKey.n2 - 2n } }, honest.proof)).toBe(false);
+    expect(verifySameKeyEquality({ publicKey: small.publicKey, left: enc.ciphertext, right: enc.ciphertext }, { a: 1n, z: 1n })).toBe(false);
+  });
+});
+
+describe('hardening: verifiers return false on malformed input, never throw', () => {
+  const r = seededRandom(24, 'malformed');
+  const junk: unknown[] = [undefined, null, 0, 5, '5', [], {}, [1n], -1n, 0n, 1n << 5000n, true];
+  /** Every value of `obj` with each field replaced by each junk value. */
+  function* variants<T extends object>(obj: T): Generator<[string, T]> {
+    for (const k of Object.keys(obj)) {
+      for (const j of junk) {
+        if (isDeepStrictEqual((obj as Record<string, unknown>)[k], j)) continue; // not a change (e.g. an empty list stays empty)
+        yield [`${k} = ${String(j).slice(0, 12)}`, { ...obj, [k]: j } as T];
+      }
+    }
+    yield ['null', null as unknown as T];
+    yield ['a number', 7 as unknown as T];
+  }
+  const expectFalse = (f: () => boolean, name: string) => {
+    let v: boolean | undefined;
+    expect(() => (v = f()), name).not.toThrow();
+    expect(v, name).toBe(false);
+  };
+
+  it('range, EL-Enc, EL-AHE, same-key, record, settlement and Π^prm verifiers', () => {
+    const range = mkRange(A, 9n, r);
+    for (const [name, p] of variants(range.proof)) expectFalse(() => verifyRange(range.st, p), `range proof ${name}`);
+    for (const [name, st] of variants(range.st)) expectFalse(() => verifyRange(st, range.proof), `range statement ${name}`);
+
+    const a = encryptDetailed(A.privateKey, 3n, r);
+    const b = encryptDetailed(B.publicKey, 3n, r);
+    const cst: CrossKeyStatement = { publicKeyA: A.publicKey, ciphertextA: a.ciphertext, publicKeyB: B.publicKey, ciphertextB: b.ciphertext, bits: 64, setup };
+    const cp = proveEqualAcrossKeys(cst, { plaintext: 3n, nonceA: a.nonce, nonceB: b.nonce }, { random: r });
+    for (const [name, p] of variants(cp)) expectFalse(() => verifyEqualAcrossKeys(cst, p), `EL-Enc proof ${name}`);
+    for (const [name, st] of variants(cst)) expectFalse(() => verifyEqualAcrossKeys(st, cp), `EL-Enc statement ${name}`);
+
+    const old = encrypt(A.publicKey, 10n, r);
+    const t = encrypt(A.privateKey, 4n, r);
+    const nb = encrypt(A.privateKey, 6n, r);
+    const bst = { publicKey: A.publicKey, oldBalance: old, transfer: t, newBalance: nb };
+    const bp = proveBalanceUpdate(bst, A.privateKey, { random: r });
+    for (const [name, p] of variants(bp)) expectFalse(() => verifyBalanceUpdate(bst, p), `EL-AHE proof ${name}`);
+    for (const [name, st] of variants(bst)) expectFalse(() => verifyBalanceUpdate(st, bp), `EL-AHE statement ${name}`);
+    for (const [name, p] of variants(bp)) expectFalse(() => verifySameKeyEquality({ publicKey: A.publicKey, left: old, right: old }, p), `same-key proof ${name}`);
+
+    const rec = encryptRecordDetailed(A.privateKey, Uint8Array.of(9, 8, 7), { source: r, chunkBytes: 20 });
+    const rst: RecordStatement = { publicKey: A.publicKey, chunks: rec.chunks, chunkBytes: 20 };
+    const rp = proveRecordChunks(rst, rec, { random: r });
+    expect(verifyRecordChunks(rst, rp)).toBe(true);
+    for (const [name, p] of variants(rp)) expectFalse(() => verifyRecordChunks(rst, p), `record proof ${name}`);
+    for (const [name, st] of variants(rst)) expectFalse(() => verifyRecordChunks(st, rp), `record statement ${name}`);
+
+    const pub: SettlementPublic = { publicKeyA: A.publicKey, publicKeyB: B.publicKey, setup, bits: 64, oldBalanceA: encrypt(A.publicKey, 50n, r) };
+    const sett = proveSettlement(pub, A.privateKey, 5n, { random: r });
+    const rejected = { valid: false, checks: { '2a': false, '2b': false, '2c': false, '2d': false } };
+    expect(verifySettlement(pub, sett.transfer, sett.proof).valid).toBe(true);
+    for (const [name, p] of variants(sett.proof)) expectFalse(() => verifySettlement(pub, sett.transfer, p).valid, `settlement proof ${name}`);
+    for (const [name, tr] of variants(sett.transfer)) expectFalse(() => verifySettlement(pub, tr, sett.proof).valid, `settlement transfer ${name}`);
+    for (const [name, pb] of variants(pub)) expectFalse(() => verifySettlement(pb, sett.transfer, sett.proof).valid, `settlement public ${name}`);
+    expect(verifySettlement(null as never, sett.transfer, sett.proof)).toEqual(rejected);
+
+    const prm = proveRingPedersen(SHORT, seededRandom(2, 'prm'), 4);
+    for (const [name, p] of variants(prm)) expectFalse(() => verifyRingPedersen(SHORT.params, p, 4, 512), `Π^prm proof ${name}`);
+    for (const [name, params] of variants(SHORT.params)) expectFalse(() => verifyRingPedersen(params, prm, 4, 512), `Π^prm params ${name}`);
+  });
+});
+
+/** An honest range proof of m under key `kp` (ℓ = 64). */
+function mkRange(kp: PaillierKeyPair, m: bigint, r: RandomSource) {
+  const enc = encryptDetailed(kp.privateKey, m, r);
+  const st: RangeStatement = { publicKey: kp.publicKey, ciphertext: enc.ciphertext, bits: 64, setup };
+  return { st, proof: proveRange(st, { plaintext: m, nonce: enc.nonce }, { random: r, privateKey: kp.privateKey }) };
+}
+
+/** The Jacobi symbol (x / pq) from Euler's criterion modulo each prime (a cross-check of jacobi()). */
+function jacobiByEuler(x: bigint, p: bigint, q: bigint): number {
+  const leg = (pr: bigint) => {
+    const e = modPow(x % pr, (pr - 1n) / 2n, pr);
+    return e === 1n ? 1 : e === 0n ? 0 : -1;
+  };
+  return leg(p) * leg(q);
+}
+
+/** The smallest prime above n (odd n of a few hundred bits: a short search). */
+function largePrimeNear(n: bigint): bigint {
+  let c = n | 1n;
+  for (;;) {
+    c += 2n;
+    if (checkPrimeSync(c)) return c;
+  }
 }
