@@ -119,7 +119,7 @@ export const contractGasFigure: Figure = {
     const chart = await writeBarChart(
       ctx.dir,
       'contract-gas',
-      { title: 'Gas per record-contract transaction', subtitle: `solc ${ARTEFACT_INFO.compiler}, EVM ${ARTEFACT_INFO.evmVersion}; 64-byte records`, categoryTitle: 'operation', valueTitle: 'gas used (log scale)', valueLog: true },
+      { title: 'Gas per record-contract transaction', subtitle: `solc ${ARTEFACT_INFO.compiler}, EVM ${ARTEFACT_INFO.evmVersion}; 64-byte records`, categoryTitle: 'operation', valueTitle: 'gas used (gas, log scale)', valueLog: true },
       bars,
     );
     const worst = rows.reduce((a, b) => (b.tsOverEvm < a.tsOverEvm ? b : a));

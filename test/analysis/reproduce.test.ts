@@ -42,8 +42,12 @@ describe('reproduce --quick', () => {
     for (const o of out.filter((x) => x.status === 'ok')) {
       for (const f of readdirSync(o.dir!).filter((n) => n.endsWith('.vl.json'))) {
         const spec = JSON.parse(readFileSync(join(o.dir!, f), 'utf8'));
-        const layers = (spec.spec ?? spec).layer as { encoding: { x: { title?: string }; y: { title?: string } } }[];
-        for (const t of [layers[0].encoding.x.title, layers[1].encoding.y.title]) {
+        type Axes = { encoding: { x: { title?: string }; y: { title?: string } } };
+        const inner = (spec.spec ?? spec) as Axes & { layer?: Axes[] };
+        // Line charts are layered (x on the first layer, y on the second); bar charts are one mark
+        // whose only quantitative axis is x (y lists the categories, which have no unit).
+        const titles = inner.layer ? [inner.layer[0].encoding.x.title, inner.layer[1].encoding.y.title] : [inner.encoding.x.title];
+        for (const t of titles) {
           expect(t, `${o.id}/${f}`).toMatch(/\((?!log scale\))[^)]+\)|probability|share/);
         }
       }
