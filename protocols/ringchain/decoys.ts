@@ -42,7 +42,7 @@
  *
  * Determinism: the result depends only on the arguments and the `Rng`'s state. `known` should be
  * in a canonical order (the chain passes keys in on-chain order); `uniform` indexes it as given,
- * `gamma` uses a stable sort by height, so equal heights keep the caller's order.
+ * `gamma` uses it sorted stably by height (equal heights keep the caller's order).
  */
 import type { Rng } from '../../sim/rng.ts';
 
@@ -142,19 +142,27 @@ function pickGamma(candidates: readonly KnownKey[], count: number, tipHeight: nu
   const unlockSeconds = (options.unlockBlocks ?? 10) * interval;
   const recentWindowSeconds = (options.recentSpendWindowBlocks ?? 15) * interval;
 
-  // Newest first (stable: equal heights keep the caller's order), and each height's slice.
-  const byAge = candidates
-    .map((key, order) => ({ key, order }))
-    .sort((a, b) => b.key.height - a.key.height || a.order - b.order)
-    .map((entry) => entry.key);
+  // Oldest first, stably (equal heights keep the caller's order; the chain passes keys in
+  // on-chain order, which is already sorted, so the sort is usually skipped); the newest key is
+  // last, and `firstOfHeight`/`countOfHeight` give each block's slice.
+  let ascending: readonly KnownKey[] = candidates;
+  for (let i = 1; i < candidates.length; i++) {
+    if (candidates[i].height < candidates[i - 1].height) {
+      ascending = candidates
+        .map((key, order) => ({ key, order }))
+        .sort((a, b) => a.key.height - b.key.height || a.order - b.order)
+        .map((entry) => entry.key);
+      break;
+    }
+  }
   const firstOfHeight = new Map<number, number>();
   const countOfHeight = new Map<number, number>();
-  byAge.forEach((key, i) => {
+  ascending.forEach((key, i) => {
     if (!firstOfHeight.has(key.height)) firstOfHeight.set(key.height, i);
     countOfHeight.set(key.height, (countOfHeight.get(key.height) ?? 0) + 1);
   });
-  const blocksSpanned = tipHeight - byAge[byAge.length - 1].height + 1;
-  const averageOutputSeconds = (interval * blocksSpanned) / byAge.length;
+  const blocksSpanned = tipHeight - ascending[0].height + 1;
+  const averageOutputSeconds = (interval * blocksSpanned) / ascending.length;
 
   const chosen = new Set<number>();
   const out: KnownKey[] = [];
@@ -163,19 +171,19 @@ function pickGamma(candidates: readonly KnownKey[], count: number, tipHeight: nu
     if (++draws > MAX_GAMMA_DRAWS_PER_DECOY * count) {
       // The gamma puts almost no mass on this chain (far too short for the block interval):
       // fill the rest uniformly rather than loop for ever. Deterministic; see the header.
-      const rest = byAge.map((_, i) => i).filter((i) => !chosen.has(i));
-      for (const i of rng.sample(rest.length, count - out.length)) out.push(byAge[rest[i]]);
+      const rest = ascending.map((_, i) => i).filter((i) => !chosen.has(i));
+      for (const i of rng.sample(rest.length, count - out.length)) out.push(ascending[rest[i]]);
       break;
     }
     let ageSeconds = Math.exp(sampleGamma(GAMMA_SHAPE, GAMMA_RATE, rng));
     ageSeconds = ageSeconds > unlockSeconds ? ageSeconds - unlockSeconds : rng.uniform(0, recentWindowSeconds);
-    const index = Math.floor(ageSeconds / averageOutputSeconds);
-    if (index >= byAge.length) continue; // older than the chain: a bad pick, as in wallet2
-    const height = byAge[index].height;
+    const fromNewest = Math.floor(ageSeconds / averageOutputSeconds);
+    if (fromNewest >= ascending.length) continue; // older than the chain: a bad pick, as in wallet2
+    const height = ascending[ascending.length - 1 - fromNewest].height;
     const pick = firstOfHeight.get(height)! + rng.int(countOfHeight.get(height)!);
     if (chosen.has(pick)) continue;
     chosen.add(pick);
-    out.push(byAge[pick]);
+    out.push(ascending[pick]);
   }
   return out;
 }

@@ -181,6 +181,15 @@ describe('selectRing: the policies’ distributions', () => {
     expect(gamma).toBeLessThan(0.8 * uniform);
   });
 
+  it('gamma: the order of known keys with distinct heights does not matter (sorted by height inside)', () => {
+    const known = chain(500);
+    const real = known[10];
+    const shuffled = Rng.stream(1, 'order').shuffle([...known]);
+    const a = selectRing('gamma', known, real, 11, 499, Rng.stream(6, 'g'));
+    const b = selectRing('gamma', shuffled, real, 11, 499, Rng.stream(6, 'g'));
+    expect(b).toEqual(a);
+  });
+
   it('gamma: keys of one block are picked uniformly among themselves', () => {
     const known = chain(40, 3);
     const real: KnownKey = { publicKeyHex: 'signer', height: 0 };
