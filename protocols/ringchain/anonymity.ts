@@ -56,6 +56,8 @@ export const HEURISTICS: readonly HeuristicName[] = ['none', 'guess-newest', 'ch
 export interface ObserverOptions {
   /** Public keys (hex) whose owners collude with the observer (`collusion`, `combined`); default none. */
   readonly colluding?: ReadonlySet<string>;
+  /** Which transactions to score (default all); the observer still uses the whole history as side information. */
+  readonly scored?: (tx: RingTx, index: number) => boolean;
 }
 
 /** What a heuristic concludes about one transaction. */
@@ -70,7 +72,7 @@ export interface Observation {
 
 export interface HeuristicScore {
   heuristic: HeuristicName;
-  /** Transactions scored (all, or those not signed by a colluder for collusion/combined). */
+  /** Transactions scored (`options.scored`, minus those signed by a colluder for collusion/combined). */
   trials: number;
   /** Guesses that named the real signer. */
   successes: number;
@@ -91,6 +93,7 @@ export function observe(heuristic: HeuristicName, txs: readonly RingTx[], option
   const candidates = heuristic === 'chain-reaction' ? chainReaction(txs, new Set()) : usesColluders ? chainReaction(txs, colluding) : null;
   const out: Observation[] = [];
   txs.forEach((tx, i) => {
+    if (options.scored && !options.scored(tx, i)) return;
     if (usesColluders && colluding.has(tx.realSigner)) return;
     const ring = tx.members.map((m) => m.publicKeyHex);
     if (candidates === null) {

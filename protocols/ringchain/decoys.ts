@@ -72,6 +72,8 @@ export interface DecoyOptions {
   readonly recentSpendWindowBlocks?: number;
   /** Fewer distinct decoys than ringSize − 1: 'throw' NotEnoughDecoysError (default) or 'shrink' the ring to what exists. */
   readonly onShortage?: 'throw' | 'shrink';
+  /** The caller guarantees `known` holds each public key at most once (e.g. built from first appearances on chain): skips the de-duplicating hash set; the result is the same. Default false. */
+  readonly knownAreDistinct?: boolean;
 }
 
 /** The ring cannot be filled: fewer distinct known keys than ringSize − 1 besides the signer's. */
@@ -106,12 +108,17 @@ export function selectRing(
   if (!Number.isInteger(tipHeight) || tipHeight < 0) throw new RangeError(`selectRing: tip height must be an integer ≥ 0, got ${tipHeight}`);
   if (policy !== 'uniform' && policy !== 'gamma') throw new RangeError(`selectRing: unknown decoy policy '${String(policy)}' (expected uniform or gamma)`);
 
-  // Distinct candidate keys (first occurrence wins), the signer's excluded.
-  const seen = new Set<string>([real.publicKeyHex]);
+  // Distinct candidate keys (first occurrence wins), the signer's excluded. A caller that
+  // guarantees distinct keys skips the hash set (same result, no per-key hashing).
+  const seen = options.knownAreDistinct ? null : new Set<string>([real.publicKeyHex]);
   const candidates: KnownKey[] = [];
   for (const key of known) {
     if (!Number.isInteger(key.height) || key.height < 0 || key.height > tipHeight) {
       throw new RangeError(`selectRing: known key ${key.publicKeyHex.slice(0, 16)}… has height ${key.height}, outside [0, tip ${tipHeight}]`);
+    }
+    if (seen === null) {
+      if (key.publicKeyHex !== real.publicKeyHex) candidates.push(key);
+      continue;
     }
     if (seen.has(key.publicKeyHex)) continue;
     seen.add(key.publicKeyHex);
@@ -144,7 +151,7 @@ function pickGamma(candidates: readonly KnownKey[], count: number, tipHeight: nu
 
   // Oldest first, stably (equal heights keep the caller's order; the chain passes keys in
   // on-chain order, which is already sorted, so the sort is usually skipped); the newest key is
-  // last, and `firstOfHeight`/`countOfHeight` give each block's slice.
+  // last; a block's slice is found by binary search.
   let ascending: readonly KnownKey[] = candidates;
   for (let i = 1; i < candidates.length; i++) {
     if (candidates[i].height < candidates[i - 1].height) {
@@ -155,12 +162,6 @@ function pickGamma(candidates: readonly KnownKey[], count: number, tipHeight: nu
       break;
     }
   }
-  const firstOfHeight = new Map<number, number>();
-  const countOfHeight = new Map<number, number>();
-  ascending.forEach((key, i) => {
-    if (!firstOfHeight.has(key.height)) firstOfHeight.set(key.height, i);
-    countOfHeight.set(key.height, (countOfHeight.get(key.height) ?? 0) + 1);
-  });
   const blocksSpanned = tipHeight - ascending[0].height + 1;
   const averageOutputSeconds = (interval * blocksSpanned) / ascending.length;
 
@@ -180,12 +181,25 @@ function pickGamma(candidates: readonly KnownKey[], count: number, tipHeight: nu
     const fromNewest = Math.floor(ageSeconds / averageOutputSeconds);
     if (fromNewest >= ascending.length) continue; // older than the chain: a bad pick, as in wallet2
     const height = ascending[ascending.length - 1 - fromNewest].height;
-    const pick = firstOfHeight.get(height)! + rng.int(countOfHeight.get(height)!);
+    const first = firstAtLeast(ascending, height);
+    const pick = first + rng.int(firstAtLeast(ascending, height + 1) - first);
     if (chosen.has(pick)) continue;
     chosen.add(pick);
     out.push(ascending[pick]);
   }
   return out;
+}
+
+/** The first index of `ascending` (sorted by height) whose height is ≥ `height`. */
+function firstAtLeast(ascending: readonly KnownKey[], height: number): number {
+  let lo = 0;
+  let hi = ascending.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (ascending[mid].height < height) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /** Draws per decoy before the gamma picker gives up on a chain it barely covers (see pickGamma). */

@@ -30,6 +30,11 @@ describe('chain reaction (Kumar et al. 2017)', () => {
     expect(s).toMatchObject({ trials: 5, successes: 5, guessRate: 1, expectedRate: 1, deanonymizedCount: 5, deanonymized: 1 });
   });
 
+  it('scoring a subset keeps the whole history as side information', () => {
+    const s = scoreHeuristic('chain-reaction', cascade, Rng.stream(1, 'g'), { scored: (t) => t.members.length === 2 });
+    expect(s).toMatchObject({ trials: 2, successes: 2, deanonymizedCount: 2 });
+  });
+
   it('the same history without side information: only the zero-decoy ring is certain', () => {
     const s = scoreHeuristic('none', cascade, Rng.stream(1, 'g'));
     expect(s.deanonymizedCount).toBe(1);

@@ -75,6 +75,16 @@ describe('selectRing: shape and determinism', () => {
     for (const policy of POLICIES) expect(selectRing(policy, known, real, 1, 299, Rng.stream(1, 'x'))).toEqual({ members: [real], realIndex: 0 });
   });
 
+  it('knownAreDistinct (no hash set) gives the same rings when the keys are distinct', () => {
+    for (const policy of POLICIES) {
+      for (let seed = 0; seed < 20; seed++) {
+        const a = selectRing(policy, known, real, 8, 299, Rng.stream(seed, 'd'));
+        const b = selectRing(policy, known, real, 8, 299, Rng.stream(seed, 'd'), { knownAreDistinct: true });
+        expect(b).toEqual(a);
+      }
+    }
+  });
+
   it('duplicate known keys and the signer’s own key are never decoys', () => {
     const few: KnownKey[] = [real, { publicKeyHex: 'a', height: 1 }, { publicKeyHex: 'a', height: 1 }, { publicKeyHex: 'b', height: 2 }];
     for (const policy of POLICIES) {
