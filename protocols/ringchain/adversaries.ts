@@ -28,7 +28,7 @@ import { NakamotoNode } from '../nakamoto/node.ts';
 import { installDoubleSpend, type DoubleSpendOutcome } from '../nakamoto/double-spend.ts';
 import { mineBlock, txRootOf, type RingBlock } from './block.ts';
 import { contractReader, contractTxData, type Address } from './contracts/index.ts';
-import type { RingContext, RingEntry } from './chain.ts';
+import { minerAddress, RingChain, type RingContext, type RingEntry, type TxRejectReason } from './chain.ts';
 import type { RingIdentity } from './keys.ts';
 import type { RingState } from './state.ts';
 import { decodeTx, encodeTx, type RingTx } from './tx.ts';
@@ -113,6 +113,13 @@ export class ForgingMiner extends NakamotoNode<RingBlock, RingTx, RingState> {
   }
 }
 
+/** The replaying miner's own executor: the chain without the nonce rule (yellow paper §6.2). */
+class ReplayExecutor extends RingChain {
+  protected override checkNonce(): TxRejectReason | null {
+    return null;
+  }
+}
+
 export class ReplayMiner extends NakamotoNode<RingBlock, RingTx, RingState> {
   replayedBlocks = 0;
   constructor(
@@ -137,13 +144,20 @@ export class ReplayMiner extends NakamotoNode<RingBlock, RingTx, RingState> {
     return validTx(this.world, this.kit, this.tip, used - 1);
   }
 
+  /**
+   * Builds its block with an executor that skips the nonce rule, so the header commits to the
+   * state the replay produces: what a node without that rule would compute. Honest nodes refuse
+   * it (`replayed-nonce`) before they get to the state root.
+   */
+  private executor: ReplayExecutor | undefined;
+
   protected override mineBlock(ctx: RingContext): void {
-    const honest = this.buildBlock(ctx, this.tip, this.candidates(ctx, this.tip));
     const replay = this.replay(this.kit.rng());
     if (replay) {
       this.replayedBlocks++;
       ctx.metrics.counter('ringchain.attack.replay-blocks').inc();
-      push(ctx, remine(honest, [...honest.txs, replay]), `replay-${this.replayedBlocks}`);
+      const block = (this.executor ??= new ReplayExecutor(this.world.chain.params)).build(this.tip, [replay], this.blockTime(ctx, this.tip), minerAddress(this.id), []);
+      push(ctx, block, `replay-${this.replayedBlocks}`);
     }
     this.scheduleMining(ctx);
   }
