@@ -17,7 +17,6 @@ import { ForkConvergence } from '../nakamoto/checkers.ts';
 import { DoubleSpendAttacker } from '../nakamoto/double-spend.ts';
 import { MOST_WORK } from '../nakamoto/fork-choice.ts';
 import { NakamotoNode } from '../nakamoto/node.ts';
-import { REQUEST_TIMEOUT_US } from '../nakamoto/world.ts';
 import { BadRootMiner, ForgingMiner, installUnwarrantReversal, NonOwnerClient, ReplayMiner, scheduleAttackTxs, type AdversaryKit, type UnwarrantReversalOutcome } from './adversaries.ts';
 import type { RingBlock } from './block.ts';
 import { RingChain, type RingChainParams, type RingEntry } from './chain.ts';
@@ -106,6 +105,7 @@ export const ringchainSchema = z
     pooledDelay: duration().prefault('2s').describe('Pooled relay: tx propagation delay to every mempool (µs after parsing). Default 2s.'),
     compactBlocks: z.boolean().default(false).describe('BIP 152-style compact-block relay (high-bandwidth mode, 3 peers). Default false.'),
     stopAfterBlocks: integer({ min: 0 }).default(0).describe('Miners stop after this many blocks in total (0 = never). Default 0.'),
+    requestTimeout: duration({ positive: true }).prefault('5s').describe('A block request unanswered this long may be re-sent to another peer (µs after parsing). Default 5s (geth\'s block fetcher, eth/fetcher fetchTimeout).'),
     cpu: z
       .strictObject({
         verifyPerMember: duration().prefault('0us').describe('CPU time charged to a node per ring member of each tx signature it verifies (µs after parsing; ≈ 680us on the reference machine for cached keys). Default 0us (not charged).'),
@@ -199,7 +199,7 @@ export function buildRingchain(scenario: Scenario<RingchainConfig>, seed: number
       forkChoice: MOST_WORK,
       hashShare: share,
       stopAfterBlocks: cfg.stopAfterBlocks,
-      requestTimeoutUs: REQUEST_TIMEOUT_US,
+      requestTimeoutUs: cfg.requestTimeout,
       ...(charging
         ? {
             cpu: {

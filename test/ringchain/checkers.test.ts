@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { RingChain } from '../../protocols/ringchain/chain.ts';
 import { AlcConsistency, KeyImageNonceOnce, OwnerOnlyAuthorisation, StateRootAgreement, UnwarrantNotReversed } from '../../protocols/ringchain/checkers.ts';
-import { contractReader, contractTxData } from '../../protocols/ringchain/contracts/index.ts';
+import { contractReader, contractTxData, type Address } from '../../protocols/ringchain/contracts/index.ts';
 import { mineBlock } from '../../protocols/ringchain/block.ts';
 import { RINGCHAIN_MUTANTS } from '../../protocols/ringchain/mutants.ts';
 import type { RingEntry } from '../../protocols/ringchain/chain.ts';
@@ -22,7 +22,7 @@ function chainOf(t: TestWorld, from: RingEntry, blocks: number, miner = 0): Ring
 }
 
 /** Patient a: MRC (nonce 0); institution b: ALC (nonce 0); a warrants b's ALC (nonce 1). */
-function warranted(t: TestWorld): { e: RingEntry; mrc: string; alc: string } {
+function warranted(t: TestWorld): { e: RingEntry; mrc: Address; alc: Address } {
   const [a, b] = t.ids;
   const mrc = contractTxData.createdAddress(a.pseudonym, 0);
   const alc = contractTxData.createdAddress(b.pseudonym, 0);
