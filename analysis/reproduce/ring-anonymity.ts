@@ -184,7 +184,7 @@ const HEURISTIC_LABEL: Record<HeuristicName, string> = {
   'guess-newest': 'guess-newest',
   'chain-reaction': 'chain reaction',
   collusion: `collusion (${COLLUDING_SHARE * 100} % of key owners)`,
-  combined: 'combined (collusion + chain reaction + newest)',
+  combined: 'combined (collusion, chain reaction, newest)',
 };
 
 export const ringAnonymityFigure: Figure = {
@@ -199,10 +199,13 @@ export const ringAnonymityFigure: Figure = {
     writeFileAtomic(join(ctx.dir, 'ring-anonymity-zero-decoy.csv'), toCsv(zeroRows, ['ringSize', 'zeroDecoyShare', 'trials', 'guessRate', 'ciLow', 'ciHigh', 'deanonymized']));
     writeFileAtomic(join(ctx.dir, 'ring-anonymity-key-reuse.csv'), toCsv(reuseRows, ['policy', 'ringSize', 'spendsPerKey', 'trials', 'guessRate', 'ciLow', 'ciHigh', 'deanonymized']));
 
-    const sourceLine =
+    const sourceLines =
       source === 'ringchain'
-        ? 'rings from the ringchain protocol’s confirmed blocks'
-        : `NOT chain output: rings from the spend model (analysis/ring-spend-model.ts) calling the chain’s selectRing — ${blocks} blocks × ${SPEND_MODEL.keysPerBlock} one-time keys, ${SPEND_MODEL.blockIntervalSeconds} s blocks, real spend ages from Monero’s fit, ${SPEND_MODEL.zeroDecoyShare * 100} % zero-decoy rings`;
+        ? ['rings from the ringchain protocol’s confirmed blocks']
+        : [
+            'NOT chain output: rings from the spend model (analysis/ring-spend-model.ts) calling the chain’s selectRing:',
+            `${blocks} blocks × ${SPEND_MODEL.keysPerBlock} one-time keys, ${SPEND_MODEL.blockIntervalSeconds} s blocks, real spend ages from Monero’s fit, ${SPEND_MODEL.zeroDecoyShare * 100} % zero-decoy rings`,
+          ];
     const guessRows: ChartRow[] = [];
     const certainRows: ChartRow[] = [];
     for (const r of rows) {
@@ -219,13 +222,13 @@ export const ringAnonymityFigure: Figure = {
       await writeChart(ctx.dir, 'ring-anonymity-chart', {
         ...common,
         title: 'Observer’s guess of the real signer vs ring size',
-        subtitle: lines(sourceLine.slice(0, 120), sourceLine.slice(120), `${histories} histor${histories > 1 ? 'ies' : 'y'} per point; points: measured rate with Wilson 95 % band; line 1/n: closed form`),
+        subtitle: lines(...sourceLines, `${histories} histor${histories > 1 ? 'ies' : 'y'} per point; points: measured rate with Wilson 95 % band; line 1/n: closed form`),
         yTitle: 'guess success rate (probability)',
       }, guessRows),
       await writeChart(ctx.dir, 'ring-deanonymized-chart', {
         ...common,
         title: 'Rings fully de-anonymised (observer certain) vs ring size',
-        subtitle: lines(sourceLine.slice(0, 120), sourceLine.slice(120)),
+        subtitle: lines(...sourceLines),
         yTitle: 'fully de-anonymised (share of rings)',
       }, certainRows),
     ];
