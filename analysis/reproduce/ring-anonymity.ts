@@ -93,7 +93,9 @@ export interface HistoryRequest {
 }
 
 /** Chain runs per point: quick / full (virtual duration, nodes). */
-export const CHAIN_RUN = { quick: { duration: '4m', nodes: 4 }, full: { duration: '20m', nodes: 10 } } as const;
+export const CHAIN_RUN = { quick: { duration: '3m', nodes: 3 }, full: { duration: '20m', nodes: 10 } } as const;
+/** Ring sizes of a quick run on the chain: each chain run costs ≈ 1–2 s of CPU (genesis, contracts, signatures), so --quick stays ≲ 15 s with two. */
+export const QUICK_CHAIN_RING_SIZES = [2, 11] as const;
 
 /** The figure's data source: one history from `source` (default: the spend model). */
 export async function ringHistory(request: HistoryRequest, source: HistorySource = 'spend-model'): Promise<{ txs: RingTx[]; source: HistorySource }> {
@@ -151,8 +153,9 @@ export async function ringAnonymityRows(
   const blocks = ctx.quick ? 150 : 300;
   const run = ctx.quick ? CHAIN_RUN.quick : CHAIN_RUN.full;
   const rows: RingAnonymityRow[] = [];
+  const sizes: readonly number[] = chain && ctx.quick ? QUICK_CHAIN_RING_SIZES : RING_SIZES;
   for (const policy of DECOY_POLICIES) {
-    for (const ringSize of RING_SIZES) {
+    for (const ringSize of sizes) {
       const hs: { txs: RingTx[]; seed: string }[] = [];
       for (let i = 0; i < histories; i++) {
         // The spend schedule depends on (ring size, i) only: both policies see the same spends.
@@ -238,7 +241,7 @@ export const ringAnonymityFigure: Figure = {
       guessRows.push({ panel, series, style: 'line', x: r.ringSize, y: r.guessRate });
       certainRows.push({ panel, series, style: 'line', x: r.ringSize, y: r.deanonymized, n: r.trials });
     }
-    for (const policy of DECOY_POLICIES) for (const n of RING_SIZES) guessRows.push({ panel: `${policy} decoys`, series: 'closed form: 1/n (seed 001 §4.1 bound)', style: 'line', x: n, y: 1 / n });
+    for (const policy of DECOY_POLICIES) for (const n of new Set(rows.map((r) => r.ringSize))) guessRows.push({ panel: `${policy} decoys`, series: 'closed form: 1/n (seed 001 §4.1 bound)', style: 'line', x: n, y: 1 / n });
     const lines = (...xs: string[]) => xs as unknown as string; // Vega-Lite takes string[] subtitles
     const common = { xTitle: 'ring size n (members, log scale)', xLog: true, xValues: [...RING_SIZES], panelTitle: 'policy', width: 300, height: 240 };
     const charts = [
@@ -280,7 +283,7 @@ export const ringAnonymityFigure: Figure = {
         : `Chain, n = 11: none ${at('uniform', 'none', 11).guessRate} (uniform) / ${at('gamma', 'none', 11).guessRate} (gamma); guess-newest ${at('uniform', 'guess-newest', 11).guessRate} / ${at('gamma', 'guess-newest', 11).guessRate}; chain reaction ${at('uniform', 'chain-reaction', 11).guessRate} / ${at('gamma', 'chain-reaction', 11).guessRate}, fully de-anonymised ${at('uniform', 'chain-reaction', 11).deanonymized} / ${at('gamma', 'chain-reaction', 11).deanonymized} (rings sharing a key image intersect).`,
       `${source === 'spend-model' ? `Chain reaction with ${SPEND_MODEL.zeroDecoyShare * 100} % zero-decoy rings in the history: de-anonymises ${at('uniform', 'chain-reaction', 2).deanonymized} of n = 2 rings (uniform) and ${at('uniform', 'chain-reaction', 11).deanonymized} of n = 11 rings. ` : 'Spend model (side table): '}At a 65 % zero-decoy share (Monero before 2016): ${z65.map((r) => `n = ${r.ringSize}: ${r.deanonymized}`).join(', ')} (ring-anonymity-zero-decoy.csv).`,
       `Key reuse (one key signing several transactions under its key image, as the chain's pseudonym model allows): rings with one key image intersect — n = 11, uniform decoys, chain reaction de-anonymises ${reuseRows.filter((r) => r.policy === 'uniform').map((r) => `${r.deanonymized} at ${r.spendsPerKey} spend${r.spendsPerKey === 1 ? '' : 's'}/key`).join(', ')} (ring-anonymity-key-reuse.csv).`,
-      `Ring size 1: every observer is certain (no decoys). ${source === 'ringchain' ? `${histories} chain run${histories > 1 ? 's' : ''} per point.` : ctx.quick ? 'Quick mode: one 150-block history per point.' : `${histories} histories of ${blocks} blocks per point.`}`,
+      `Ring size 1: every observer is certain (no decoys). ${source === 'ringchain' ? `${histories} chain run${histories > 1 ? 's' : ''} per point${ctx.quick ? `; quick mode runs the chain at n = ${QUICK_CHAIN_RING_SIZES.join(' and ')} only` : ''}.` : ctx.quick ? 'Quick mode: one 150-block history per point.' : `${histories} histories of ${blocks} blocks per point.`}`,
     ];
     return { rows: rows as unknown as Record<string, unknown>[], columns: COLUMNS, comparisons, charts, notes };
   },
