@@ -50,7 +50,7 @@ export function encodeJson(x: unknown): string {
 export function decodeJson(text: string): unknown {
   return JSON.parse(text, (_k, v) => {
     if (v && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 1 && typeof v.$big === 'string') {
-      if (!/^-?\d{1,400}$/.test(v.$big)) throw new CodecError('bad integer');
+      if (!/^-?\d{1,5000}$/.test(v.$big)) throw new CodecError('bad integer');
       return BigInt(v.$big);
     }
     return v;
