@@ -401,6 +401,7 @@ export function summarize(w: ChannelWorld, stats: ChannelStats, chain: ChainNode
     onChainClaims: stats.counts.claims,
     rejectedUpdates: stats.counts.rejectedUpdates,
     malformed: stats.counts.malformed + chain.malformed,
+    staleMessages: stats.counts.stale,
     chain: { height: chain.ledger.height, valid: chain.ledger.counts.valid, invalid: chain.ledger.counts.malformed + chain.ledger.counts.duplicate + chain.ledger.counts.endorsement + chain.ledger.counts.version, refused: chain.rejected },
     channelStatus: closes,
     theft,

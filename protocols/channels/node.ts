@@ -84,7 +84,7 @@ export class ChannelStats {
   readonly feesEarned = new Map<NodeId, bigint>();
   /** Highest sequence number signed by both parties, per channel. */
   readonly latestSeq = new Map<string, number>();
-  readonly counts = { updates: 0, malformed: 0, rejectedUpdates: 0, forceCloses: 0, disputes: 0, penalties: 0, claims: 0, towerDisputes: 0 };
+  readonly counts = { updates: 0, malformed: 0, stale: 0, rejectedUpdates: 0, forceCloses: 0, disputes: 0, penalties: 0, claims: 0, towerDisputes: 0 };
 }
 
 /** Forwarding link: outgoing HTLC → the incoming one it pays for. */
@@ -260,9 +260,15 @@ export class ChannelNode implements ProtocolNode<ChannelMessage> {
     }
   }
 
+  /** A message that fails the protocol's checks (forged, inconsistent): dropped and counted. */
   private bad(_ch: ChannelView, _why: string): void {
     this.stats.counts.malformed++;
     this.ctx.metrics.counter('channels.malformed').inc();
+  }
+
+  /** A well-formed message that arrives out of turn (a retransmission, a peer back from a crash): dropped and counted apart. */
+  private stale(): void {
+    this.stats.counts.stale++;
   }
 
   private onOpenPropose(ch: ChannelView, m: Extract<ChannelMessage, { type: 'open-propose' }>): void {
@@ -354,13 +360,13 @@ export class ChannelNode implements ProtocolNode<ChannelMessage> {
 
   /** Receiver side of an update. */
   protected onUpdateReceived(ch: ChannelView, m: Extract<ChannelMessage, { type: 'update' }>): void {
-    if (!ch.latest || ch.status !== 'open') return this.bad(ch, 'update before open');
+    if (!ch.latest || ch.status !== 'open') return this.stale();
     const cur = ch.latest.state.seq;
     if (m.state.seq === cur && stateDigest(m.state) === stateDigest(ch.latest.state) && ch.lastAck) {
       this.ctx.send(ch.peer, ch.lastAck); // our ack was lost: resend it
       return;
     }
-    if (m.state.seq !== cur + 1 || ch.awaitingRevoke) return this.bad(ch, 'update seq');
+    if (m.state.seq !== cur + 1 || ch.awaitingRevoke) return this.stale();
     if (ch.pending) {
       // both proposed n + 1: the lower node id's proposal wins (ours, if we are lower)
       if (this.id < ch.peer) return;
