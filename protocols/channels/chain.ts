@@ -73,6 +73,11 @@ export class ChainNode implements ProtocolNode<ChannelMessage> {
       s.add(from);
       this.tell(ctx, from, msg.channel);
     } else if (msg.type === 'query') this.tell(ctx, from, msg.channel);
+    else {
+      // a party-to-party message sent to the chain: not for it
+      this.malformed++;
+      ctx.metrics.counter('channels.malformed').inc();
+    }
   }
 
   onTimer(ctx: NodeContext<ChannelMessage>, tag: unknown): void {
