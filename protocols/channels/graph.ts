@@ -321,6 +321,12 @@ export interface CsvRow {
  * else; each row must have as many cells as the header. Problems are appended to `problems`.
  */
 export function parseCsv(text: string, file: string, required: readonly string[], optional: readonly string[], problems: ScenarioProblem[]): CsvRow[] {
+  return parseCsvTable(text, file, required, optional, problems).rows;
+}
+
+/** `parseCsv` with the header's column names and line (0 when there is none). */
+export function parseCsvTable(text: string, file: string, required: readonly string[], optional: readonly string[], problems: ScenarioProblem[]): { columns: string[]; headerLine: number; rows: CsvRow[] } {
+  let headerLine = 0;
   const lines = text.split('\n');
   let header: { names: string[]; columns: number[] } | undefined;
   const rows: CsvRow[] = [];
@@ -335,6 +341,7 @@ export function parseCsv(text: string, file: string, required: readonly string[]
     }
     if (header === undefined) {
       header = { names: split.map((c) => c.value.trim()), columns: split.map((c) => c.column) };
+      headerLine = lineNo;
       const known = new Set([...required, ...optional]);
       const seen = new Set<string>();
       header.names.forEach((name, k) => {
@@ -356,7 +363,7 @@ export function parseCsv(text: string, file: string, required: readonly string[]
     rows.push({ line: lineNo, cells });
   }
   if (header === undefined) problems.push({ file, line: 0, column: 0, keyPath: '', message: `expected a header line naming the columns ${required.join(',')}, got an empty file` });
-  return rows;
+  return { columns: header?.names ?? [], headerLine, rows };
 }
 
 /** Cells of one CSV line with their 1-based start column, or what is wrong and where. */
