@@ -8,7 +8,8 @@ import { dposConsistencyFigure } from './dpos-consistency.ts';
 import { paillierTableFigure } from './paillier-table.ts';
 import { pbftThroughputFigure } from './pbft-throughput.ts';
 import { powPropagationFigure } from './pow-propagation.ts';
+import { ringAnonymityFigure } from './ring-anonymity.ts';
 import { selfishMiningFigure } from './selfish-mining.ts';
 import type { Figure } from './types.ts';
 
-export const FIGURES: readonly Figure[] = [contractGasFigure, doubleSpendFigure, dposConsistencyFigure, paillierTableFigure, pbftThroughputFigure, powPropagationFigure, selfishMiningFigure];
+export const FIGURES: readonly Figure[] = [contractGasFigure, doubleSpendFigure, dposConsistencyFigure, paillierTableFigure, pbftThroughputFigure, powPropagationFigure, ringAnonymityFigure, selfishMiningFigure];

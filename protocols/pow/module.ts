@@ -228,7 +228,11 @@ export function buildPow(scenario: Scenario<PowConfig>, seed: number, forkChoice
         store: { served: store.served, refusals: { ...store.refusals } },
       };
       if (outcome.doubleSpend) out.doubleSpend = { ...outcome.doubleSpend };
-      if (attack.kind === 'selfish') out.selfish = { q: attack.hashShare, gamma: attack.gamma, revenueShare: m.minerShare[attacker] ?? 0 };
+      if (attack.kind === 'selfish') {
+        const pool = nodes[attacker] as SelfishMiner;
+        const ties = pool.tiesOnPool + pool.tiesOnHonest;
+        out.selfish = { q: attack.hashShare, gamma: attack.gamma, revenueShare: m.minerShare[attacker] ?? 0, ties, effectiveGamma: ties > 0 ? pool.tiesOnPool / ties : null };
+      }
       if (attack.kind === 'timewarp') {
         const a = nodes[attacker] as TimewarpAttacker;
         let adopted = 0;
