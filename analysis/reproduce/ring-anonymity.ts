@@ -161,16 +161,26 @@ export async function ringAnonymityRows(
   const run = ctx.quick ? CHAIN_RUN.quick : CHAIN_RUN.full;
   const rows: RingAnonymityRow[] = [];
   const sizes: readonly number[] = chain && ctx.quick ? QUICK_CHAIN_RING_SIZES : RING_SIZES;
+  // The spend schedule depends on (ring size, i) only: both policies see the same spends.
+  const seedOf = (ringSize: number, i: number) => `${ctx.seed}/ring-anonymity/n${ringSize}/h${i}`;
+  const cache = new Map<string, RingTx[]>();
+  const history = async (policy: DecoyPolicyName, ringSize: number, i: number): Promise<RingTx[]> => {
+    const key = `${policy}/${ringSize}/${i}`;
+    if (!cache.has(key)) {
+      const h = await ringHistory({ policy, ringSize, seed: seedOf(ringSize, i), blocks, chainDuration: run.duration, chainNodes: run.nodes }, source);
+      if (chain && h.txs.length === 0) throw new ChainPolicyUnsupported(policy);
+      cache.set(key, h.txs);
+    }
+    const txs = cache.get(key)!;
+    cache.delete(key);
+    return txs;
+  };
+  // On the chain, every policy's first history before anything else: a policy the chain cannot sign with fails fast.
+  if (chain) for (const policy of DECOY_POLICIES) cache.set(`${policy}/${sizes[0]}/0`, await history(policy, sizes[0], 0));
   for (const policy of DECOY_POLICIES) {
     for (const ringSize of sizes) {
       const hs: { txs: RingTx[]; seed: string }[] = [];
-      for (let i = 0; i < histories; i++) {
-        // The spend schedule depends on (ring size, i) only: both policies see the same spends.
-        const seed = `${ctx.seed}/ring-anonymity/n${ringSize}/h${i}`;
-        const h = await ringHistory({ policy, ringSize, seed, blocks, chainDuration: run.duration, chainNodes: run.nodes }, source);
-        if (chain && h.txs.length === 0) throw new ChainPolicyUnsupported(policy);
-        hs.push({ txs: h.txs, seed: `${seed}/${policy}` });
-      }
+      for (let i = 0; i < histories; i++) hs.push({ txs: await history(policy, ringSize, i), seed: `${seedOf(ringSize, i)}/${policy}` });
       const pooled = pooledScores(hs, ringSize);
       for (const heuristic of HEURISTICS) {
         const p = pooled.get(heuristic)!;
