@@ -46,6 +46,8 @@ const workloadSchema = z
     institutions: integer({ min: 1 }).default(5).describe('Institutions: each deploys one ALC at the start (integer). Default 5.'),
     coverKeys: integer({ min: 0 }).default(20).describe('Extra keys enrolled at genesis only to serve as decoys (integer). Default 20.'),
     recordSize: size({ positive: true }).prefault('256B').describe('Record payload stored in each MRC (bytes after parsing). Default 256B.'),
+    enrolOnTransfer: z.boolean().default(true).describe('Each plain transfer also enrols one new one-time key (so keys appear on chain over time, for recency-biased decoys). Default true.'),
+    stopAt: duration().optional().describe('No new workload txs after this time (µs after parsing); omitted = until the end of the run.'),
     initialBalance: ether('Genesis balance of every participant', 100),
     transferValue: ether('Value of each plain transfer', 0.01),
   })
@@ -178,6 +180,7 @@ export function buildRingchain(scenario: Scenario<RingchainConfig>, seed: number
       decoyPolicy: cfg.decoyPolicy,
       initialBalance: toWei(cfg.workload.initialBalance),
       transferValue: toWei(cfg.workload.transferValue),
+      enrolOnTransfer: cfg.workload.enrolOnTransfer,
     },
     seed,
   );
@@ -250,7 +253,7 @@ export function buildRingchain(scenario: Scenario<RingchainConfig>, seed: number
     install(sim) {
       simRef = sim;
       const submit = makeSubmitter(sim, world, nodes, honest);
-      workload.install(sim, world, submit, scenario.duration, reference);
+      workload.install(sim, world, submit, Math.min(scenario.duration, cfg.workload.stopAt ?? Infinity), reference);
       const count = (k: string) => (attackCounts[k] = (attackCounts[k] ?? 0) + 1);
       if (attack.kind === 'forged-signatures') scheduleAttackTxs(sim, scenario.duration, attack.rate, 'forged', () => (nodes[attacker] as ForgingMiner).forge(), submit, count);
       if (attack.kind === 'replay') {

@@ -31,6 +31,7 @@ import { seededRandom, type RandomSource } from '../crypto/random.ts';
 import { contractReader, contractTxData, ZERO_ADDRESS, type Address } from './contracts/index.ts';
 import type { RingEntry } from './chain.ts';
 import { newIdentity, signTx, type RingIdentity } from './keys.ts';
+import { generateKeyPair } from '../crypto/ringsig.ts';
 import { selectRing, type DecoyPolicyName, type KnownKey } from './ring-selection-stub.ts';
 import type { RingMessage, RingNode, RingWorld } from './world.ts';
 import { transferData, type RingTx, type UnsignedTx } from './tx.ts';
@@ -64,6 +65,8 @@ export interface RingWorkloadOptions {
   initialBalance: bigint;
   /** Value of a plain transfer, wei. */
   transferValue: bigint;
+  /** Each transfer enrols one new one-time key. */
+  enrolOnTransfer: boolean;
 }
 
 export type WorkloadKind = 'alc' | 'registration' | 'record' | 'subjoin' | 'warrant' | 'unwarrant' | 'read' | 'transfer';
@@ -227,8 +230,8 @@ export class RingWorkload {
       const from = rng.pick(everyone);
       let to = rng.pick(everyone);
       if (to === from) to = everyone[(everyone.indexOf(from) + 1) % everyone.length];
-      const fresh = newIdentity(this.keyRandom).publicKey;
-      send(from, 'transfer', { kind: 'call', to: to.id.pseudonym, data: transferData(o.transferValue, [fresh]) });
+      const enrol = o.enrolOnTransfer ? [generateKeyPair(this.keyRandom).publicKey] : [];
+      send(from, 'transfer', { kind: 'call', to: to.id.pseudonym, data: transferData(o.transferValue, enrol) });
     });
     void ZERO_ADDRESS;
   }
