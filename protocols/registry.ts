@@ -5,6 +5,7 @@
  */
 import type { z } from 'zod';
 import type { ProtocolModules } from '../sim/protocol.ts';
+import { channelsModule } from './channels/module.ts';
 import { dposModule } from './dpos/module.ts';
 import { gossipModule } from './gossip/gossip.ts';
 import { pbftModule } from './pbft/module.ts';
@@ -13,6 +14,7 @@ import { ringchainModule } from './ringchain/module.ts';
 import { settlementModule } from './settlement/module.ts';
 
 export const PROTOCOLS: ProtocolModules = {
+  channels: channelsModule,
   dpos: dposModule,
   gossip: gossipModule,
   pbft: pbftModule,

@@ -9,6 +9,11 @@
  * (`sendcmpct(1)`) to push `cmpctblock` (header + 6-byte short ids + prefilled coinbase) right
  * away; the receiver rebuilds the block from its mempool (`CompactReconstruction`) and fetches
  * missing txs with `getblocktxn`/`blocktxn` (one more round trip). Other peers still get `inv`.
+ * In low-bandwidth mode (`compactMode`) every BIP 152 node announces support to its peers with
+ * `sendcmpct(0)`; blocks are announced with `inv`, and a node asks a peer that announced support
+ * with getdata(MSG_CMPCT_BLOCK) and gets the `cmpctblock`. A node that does not speak BIP 152
+ * (`compactSupport`) sends no sendcmpct and ignores the ones it receives, so its peers fall back
+ * to full blocks with it — negotiation, not a special case.
  *
  * Orphans: a block whose parent the node does not hold is kept (at most 16 per missing parent)
  * and the first missing ancestor — the parent, or, when the parent is itself an orphan waiting
@@ -92,6 +97,8 @@ export class NakamotoNode<B extends ChainBlock<T>, T extends ChainTx, S> impleme
   readonly mempool = new Map<string, T>();
   /** Peers that asked this node for high-bandwidth compact blocks (BIP 152 sendcmpct(1)). */
   protected readonly hbPeers = new Set<NodeId>();
+  /** Peers that announced BIP 152 support (sendcmpct(0), low-bandwidth mode). */
+  protected readonly cmpctPeers = new Set<NodeId>();
   /** Peers that announced a block this node does not hold yet (hash → peers), when not in `BlockEntry.heard`. */
   protected readonly announcedBy = new Map<string, NodeId[]>();
   protected mineTimer: TimerHandle | undefined;
@@ -116,10 +123,20 @@ export class NakamotoNode<B extends ChainBlock<T>, T extends ChainTx, S> impleme
     return this.world.options.hashShare[this.id];
   }
 
+  /** True if this node speaks BIP 152 (compact blocks on, and this node among `compactSupport`). */
+  get speaksCompact(): boolean {
+    const o = this.world.options;
+    return o.compactBlocks && (o.compactSupport === undefined || o.compactSupport[this.id] === 1);
+  }
+
   onStart(ctx: RelayContext<B, T>): void {
-    if (this.world.options.compactBlocks) {
-      const peers = ctx.rng('cmpct').shuffle([...ctx.peers]).slice(0, HB_PEERS);
-      for (const p of peers) ctx.send(p, { type: 'sendcmpct', size: MSG_HEADER_BYTES + 9, digest: this.id });
+    if (this.speaksCompact) {
+      if (this.world.options.compactMode === 'low-bandwidth') {
+        for (const p of ctx.peers) ctx.send(p, { type: 'sendcmpct', size: MSG_HEADER_BYTES + 9, digest: this.id, highBandwidth: false });
+      } else {
+        const peers = ctx.rng('cmpct').shuffle([...ctx.peers]).slice(0, HB_PEERS);
+        for (const p of peers) ctx.send(p, { type: 'sendcmpct', size: MSG_HEADER_BYTES + 9, digest: this.id, highBandwidth: true });
+      }
     }
     this.scheduleMining(ctx);
   }
@@ -161,7 +178,10 @@ export class NakamotoNode<B extends ChainBlock<T>, T extends ChainTx, S> impleme
       }
       case 'getdata': {
         const e = this.world.store.get(msg.hash);
-        if (e && e.have[this.id]) ctx.send(from, relayMessages(e, this.world.chain).block);
+        if (e && e.have[this.id]) {
+          const msgs = relayMessages(e, this.world.chain);
+          ctx.send(from, msg.compact && this.speaksCompact ? msgs.cmpct : msgs.block);
+        }
         break;
       }
       case 'block':
@@ -169,7 +189,10 @@ export class NakamotoNode<B extends ChainBlock<T>, T extends ChainTx, S> impleme
         this.receiveBlock(ctx, from, msg.block);
         break;
       case 'sendcmpct':
-        this.hbPeers.add(from);
+        // A node that does not speak BIP 152 ignores the unknown message.
+        if (!this.speaksCompact) break;
+        if (msg.highBandwidth) this.hbPeers.add(from);
+        else this.cmpctPeers.add(from);
         break;
       case 'cmpctblock':
         this.receiveCompact(ctx, from, msg.block);
@@ -220,7 +243,12 @@ export class NakamotoNode<B extends ChainBlock<T>, T extends ChainTx, S> impleme
    */
   protected request(ctx: RelayContext<B, T>, hash: string, e: BlockEntry<B, S> | undefined, peer: NodeId): void {
     if (!this.markRequested(ctx, hash, e, peer)) return;
-    ctx.send(peer, e !== undefined ? relayMessages(e, this.world.chain).getdata : { type: 'getdata', size: INV_BYTES, digest: hash, hash });
+    // Low-bandwidth BIP 152: ask a peer that announced support for the compact block.
+    const compact = this.cmpctPeers.size > 0 && this.cmpctPeers.has(peer);
+    if (e !== undefined) {
+      const msgs = relayMessages(e, this.world.chain);
+      ctx.send(peer, compact ? msgs.getcmpct : msgs.getdata);
+    } else ctx.send(peer, { type: 'getdata', size: INV_BYTES, digest: hash, hash, ...(compact ? { compact: true } : {}) });
   }
 
   /** Records a request for `hash` from `peer`; false if a recent one is outstanding. */
