@@ -11,6 +11,7 @@ import { pbftThroughputFigure } from './pbft-throughput.ts';
 import { powPropagationFigure } from './pow-propagation.ts';
 import { ringAnonymityFigure } from './ring-anonymity.ts';
 import { selfishMiningFigure } from './selfish-mining.ts';
+import { simblockPropagationFigure } from './simblock-propagation.ts';
 import type { Figure } from './types.ts';
 
-export const FIGURES: readonly Figure[] = [channelRoutingFigure, contractGasFigure, doubleSpendFigure, dposConsistencyFigure, paillierTableFigure, pbftThroughputFigure, powPropagationFigure, ringAnonymityFigure, selfishMiningFigure];
+export const FIGURES: readonly Figure[] = [channelRoutingFigure, contractGasFigure, doubleSpendFigure, dposConsistencyFigure, paillierTableFigure, pbftThroughputFigure, powPropagationFigure, ringAnonymityFigure, selfishMiningFigure, simblockPropagationFigure];
