@@ -12,10 +12,6 @@
  * 2. A 1,000-node Barabási–Albert network routing 10,000 multi-hop payments
  *    (analysis/channel-payments.ts), where every HTLC add, settle and fail on every channel is
  *    such a complete, co-signed, verified and revoked state update (`SignedChannelSink`).
- *
- * The state code is found by name in protocols/channels (analysis/reproduce/needs.ts), so this
- * file does not depend on the channel protocol's file layout; before that code exists the bench
- * says "needs protocols/channels: signState (not available)".
  */
 import { createHash } from 'node:crypto';
 import { generateKeyPair, type Ed25519KeyPair } from '../protocols/crypto/ed25519.ts';
@@ -23,7 +19,7 @@ import { seededRandom } from '../protocols/crypto/random.ts';
 import { barabasiAlbertGraph, type ChannelEdge } from '../protocols/channels/graph.ts';
 import { generateTrace } from '../protocols/channels/traces.ts';
 import { runPayments, type ChannelUpdateSink } from './channel-payments.ts';
-import { resolveNeeds } from './reproduce/needs.ts';
+import { revocationHash, revocationSecret, signState, verifyStateSig } from '../protocols/channels/state.ts';
 
 /** The shape of protocols/channels/state.ts's state (what is signed). */
 export interface StateLike {
@@ -44,12 +40,8 @@ export interface StateApi {
   revocationHash(secret: string): string;
 }
 
-/** Loads the protocol's state code by name. */
-export async function loadStateApi(): Promise<StateApi> {
-  const names = ['signState', 'verifyStateSig', 'revocationSecret', 'revocationHash'] as const;
-  const deps = await resolveNeeds(names.map((name) => ({ folder: 'protocols/channels', name })));
-  return deps as unknown as StateApi;
-}
+/** The protocol's own state code (tests wrap it to show a forged signature or secret is caught). */
+export const CHANNEL_STATE_API: StateApi = { signState, verifyStateSig, revocationSecret, revocationHash };
 
 type Side = 'a' | 'b';
 type Htlc = StateLike['htlcs'][number];
@@ -292,8 +284,8 @@ export interface BenchChannelsResult {
 }
 
 /** Runs both parts; the single-channel figures are medians over `repetitions`. */
-export async function benchChannels(options: { updates: number; nodes: number; payments: number; repetitions: number; seed?: number }): Promise<BenchChannelsResult> {
-  const api = await loadStateApi();
+export function benchChannels(options: { updates: number; nodes: number; payments: number; repetitions: number; seed?: number }): BenchChannelsResult {
+  const api = CHANNEL_STATE_API;
   const singles: ChannelUpdateBench[] = [];
   for (let r = 0; r < options.repetitions; r++) singles.push(benchChannelUpdates(api, { updates: options.updates, seed: options.seed }));
   singles.sort((a, b) => a.updatesPerWallSec - b.updatesPerWallSec);

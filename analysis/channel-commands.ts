@@ -22,8 +22,8 @@ export function registerChannelCommands(program: Command): void {
     .option('--payments <n>', 'payments routed over the network', '10000')
     .option('--repetitions <n>', 'single-channel loops (median)', '3')
     .option('--json', 'print one JSON object on stdout')
-    .action(async (opts: { updates: string; nodes: string; payments: string; repetitions: string; json?: boolean }) => {
-      const r = await benchChannels({
+    .action((opts: { updates: string; nodes: string; payments: string; repetitions: string; json?: boolean }) => {
+      const r = benchChannels({
         updates: count('--updates', opts.updates),
         nodes: count('--nodes', opts.nodes),
         payments: count('--payments', opts.payments),

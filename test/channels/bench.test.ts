@@ -1,18 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { benchChannelNetwork, benchChannelUpdates, benchKeys, loadStateApi, SignedChannel, type StateApi } from '../../analysis/channel-bench.ts';
-import { findExport } from '../../analysis/reproduce/needs.ts';
-
-// The bench drives the channel protocol's own state code; it is found by name in
-// protocols/channels once that code exists.
-const haveStateCode = findExport('protocols/channels', 'signState') !== undefined;
+import { benchChannelNetwork, benchChannelUpdates, benchKeys, CHANNEL_STATE_API, SignedChannel, type StateApi } from '../../analysis/channel-bench.ts';
 
 describe('bench channels', () => {
-  it.runIf(!haveStateCode)('says what it needs while the channel state code is missing', async () => {
-    await expect(loadStateApi()).rejects.toThrow(/^needs protocols\/channels: signState, protocols\/channels: verifyStateSig/);
-  });
-
-  it.runIf(haveStateCode)('each update is really signed and verified: a bad signature or secret stops it', async () => {
-    const api = await loadStateApi();
+  it('each update is really signed and verified: a bad signature or secret stops it', () => {
+    const api = CHANNEL_STATE_API;
     const [ka, kb] = benchKeys(1, 2);
     const ch = new SignedChannel(api, 'c', ka, kb, 1000n, 1000n, 's');
     ch.update('a', { balanceA: 990n, balanceB: 1010n, htlcs: [] });
@@ -28,8 +19,8 @@ describe('bench channels', () => {
     expect(() => liar.update('b', { balanceA: 1010n, balanceB: 990n, htlcs: [] })).toThrow('revocation secret for state 0 does not match');
   });
 
-  it.runIf(haveStateCode)('measures a channel and a small network with every HTLC step a signed update', async () => {
-    const api = await loadStateApi();
+  it('measures a channel and a small network with every HTLC step a signed update', () => {
+    const api = CHANNEL_STATE_API;
     const one = benchChannelUpdates(api, { updates: 50 });
     expect(one.updates).toBe(50);
     expect(one.updatesPerWallSec).toBeGreaterThan(0);
