@@ -18,6 +18,7 @@ import { SuiteError } from '../analysis/check/suite.ts';
 import { SweepUsageError } from '../analysis/sweep.ts';
 import { registerAnalysisCommands } from '../analysis/commands.ts';
 import { registerSettlementCommands } from '../analysis/settlement-commands.ts';
+import { registerChannelCommands } from '../analysis/channel-commands.ts';
 import { PROTOCOLS, protocolSchemas } from '../protocols/registry.ts';
 import { benchCrypto } from '../protocols/crypto/bench.ts';
 import { benchPbft, type BenchPbftResult } from '../protocols/pbft/bench.ts';
@@ -251,6 +252,7 @@ export function buildProgram(): Command {
   registerAnalysisCommands(program);
   registerCheckCommands(program);
   registerSettlementCommands(program);
+  registerChannelCommands(program);
   return program;
 }
 
