@@ -10,6 +10,7 @@ import { dposModule } from './dpos/module.ts';
 import { gossipModule } from './gossip/gossip.ts';
 import { pbftModule } from './pbft/module.ts';
 import { powModule } from './pow/module.ts';
+import { ringchainModule } from './ringchain/module.ts';
 import { settlementModule } from './settlement/module.ts';
 
 export const PROTOCOLS: ProtocolModules = {
@@ -18,6 +19,7 @@ export const PROTOCOLS: ProtocolModules = {
   gossip: gossipModule,
   pbft: pbftModule,
   pow: powModule,
+  ringchain: ringchainModule,
   settlement: settlementModule,
 };
 

@@ -15,7 +15,7 @@ import type { Scenario } from '../../sim/scenario/schema.ts';
 import type { NodeId, ProtocolNode } from '../../sim/types.ts';
 import { duration } from '../../sim/units.ts';
 import { costOf, loadCostTable } from '../../sim/cost-table.ts';
-import { keyStoreFor } from '../settlement/key-store.ts';
+import { SettlementKeys } from '../settlement/keys.ts';
 import { RevokedStatePublisher, Jammer, Griefer, OfflineIntermediary, Forger } from './adversaries.ts';
 import { ChainNode, chaincodeEnv } from './chain.ts';
 import { ChannelChaincode, type ChannelObject } from './chaincode.ts';
@@ -207,11 +207,10 @@ export function channelWorld(cfg: ChannelsConfig, scenario: Scenario<ChannelsCon
     channels: channels.map((c) => ({ id: c.id, a: String(c.a), b: String(c.b), capacityMsat: c.depositA + c.depositB, balanceA: c.depositA, balanceB: c.depositB, policyAtoB: policy, policyBtoA: policy })),
   };
   const encrypted = cfg.funding === 'encrypted';
-  const store = encrypted ? keyStoreFor(cfg.keySeed) : undefined;
+  const store = encrypted ? new SettlementKeys(cfg.keySeed) : undefined;
   const paillier = new Map(encrypted ? parties.map((p) => [p, store!.paillier(`channels/party/${p}`, cfg.keyBits)] as const) : []);
   const genesisBalances = new Map(encrypted ? parties.map((p) => [p, store!.genesisBalance(`channels/party/${p}`, cfg.keyBits, BigInt(cfg.balance))] as const) : []);
   const setup = encrypted ? store!.ringPedersen('channels/setup', 2048) : undefined;
-  store?.flush();
   let costs = { signUs: 0, verifyUs: 0, fundProveUs: 0, fundVerifyUs: 0 };
   if (cfg.cpu.charge) {
     const t = loadCostTable(cfg.cpu.table);
