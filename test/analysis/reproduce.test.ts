@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { committeeSafeProbability, faultBound } from '../../analysis/consistency.ts';
 import { FIGURES, reproduce } from '../../analysis/reproduce/index.ts';
+import { PAPER_TABLE_2 } from '../../analysis/reproduce/paillier-table.ts';
 import { COLUMNS as PBFT_COLUMNS } from '../../analysis/reproduce/pbft-throughput.ts';
+import { selfishRevenue } from '../../analysis/selfish.ts';
 import { writeReport } from '../../analysis/report.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'medsim-reproduce-test-'));
@@ -26,17 +28,72 @@ describe('reproduce --quick', () => {
   it('runs every registered figure (or reports clearly why it cannot)', async () => {
     const out = await reproduce('all', { quick: true, json: true, out: tmp, workers: 2 });
     expect(out.map((o) => o.id)).toEqual(FIGURES.map((f) => f.id));
+    // Every figure's dependencies have landed: none may be skipped as unavailable, and each runs.
     for (const o of out) {
-      if (o.status === 'unavailable') {
-        expect(o.reason, o.id).toMatch(/^needs protocols\/\w+: \w+ \(not available\)$/);
-        console.warn(`reproduce ${o.id}: skipped — ${o.reason}`);
-        continue;
-      }
       expect(o.status, `${o.id}: ${o.reason}`).toBe('ok');
-      expect(o.rows!.length).toBeGreaterThan(0);
       expect(o.wallMs).toBeLessThan(60_000);
       const summary = JSON.parse(readFileSync(join(o.dir!, 'summary.json'), 'utf8'));
       expect(summary.source).toBe(o.source);
+      expect(summary.rows).toEqual(JSON.parse(JSON.stringify(o.rows)));
+    }
+    // Every figure has its own checks below (a new figure must add some).
+    const checked = ['contract-gas', 'double-spend', 'dpos-consistency', 'paillier-table', 'pbft-throughput', 'pow-propagation', 'selfish-mining'];
+    expect(FIGURES.map((f) => f.id).sort()).toEqual(checked);
+    const rowsOf = <T,>(id: string) => out.find((o) => o.id === id)!.rows as T[];
+
+    // contract-gas: every operation of seed 001's contracts, real EVM gas beside the simulator's meter.
+    const gas = rowsOf<{ operation: string; evmGas: number; tsGas: number; difference: number; tsOverEvm: number; status: string }>('contract-gas');
+    expect(gas).toHaveLength(15);
+    expect(gas.filter((r) => r.status === 'revert').map((r) => r.operation)).toEqual(['warrant by a non-owner (reverts)', 'getData by a non-institution (reverts)']);
+    for (const r of gas) {
+      expect(r.evmGas, r.operation).toBeGreaterThanOrEqual(21_000); // at least the intrinsic cost
+      expect(r.difference).toBe(r.evmGas - r.tsGas);
+      expect(r.tsOverEvm).toBeCloseTo(r.tsGas / r.evmGas, 3);
+      expect(r.tsOverEvm, r.operation).toBeGreaterThan(0.8); // the meter is within 20 % of the EVM
+      expect(r.tsOverEvm, r.operation).toBeLessThanOrEqual(1);
+    }
+
+    // paillier-table: seed 002 Table 2's published values beside our measured medians (quick: 1024 and 2048 bits).
+    const paillier = rowsOf<{ operation: string; bits: number; paperMs: number; oursMs: number; paperOverOurs: number; n: number }>('paillier-table');
+    expect(paillier.map((r) => `${r.operation}@${r.bits}`).sort()).toEqual(Object.keys(PAPER_TABLE_2).flatMap((op) => [1024, 2048].map((b) => `${op}@${b}`)).sort());
+    for (const r of paillier) {
+      expect(r.paperMs).toBe(PAPER_TABLE_2[r.operation][r.bits]);
+      expect(r.oursMs).toBeGreaterThan(0);
+      expect(r.n).toBeGreaterThanOrEqual(3);
+      expect(r.paperOverOurs).toBeCloseTo(r.paperMs / r.oursMs, 2);
+    }
+    for (const op of Object.keys(PAPER_TABLE_2)) {
+      const at = (b: number) => paillier.find((r) => r.operation === op && r.bits === b)!.oursMs;
+      expect(at(2048), op).toBeGreaterThan(at(1024)); // larger moduli cost more
+    }
+
+    // pow-propagation: block propagation delay grows with block size; the 90th percentile is above the median.
+    const prop = rowsOf<{ nodes: number; blockKb: number; t50Ms: number; t90Ms: number; staleRate: number; staleLow: number; staleHigh: number; trials: number }>('pow-propagation');
+    expect(prop.map((r) => `${r.nodes}/${r.blockKb}`)).toEqual(['100/50', '100/535', '100/1000', '300/50', '300/535', '300/1000']);
+    for (const r of prop) {
+      expect(r.t90Ms).toBeGreaterThan(r.t50Ms);
+      expect(r.staleRate).toBeGreaterThanOrEqual(0);
+      expect(r.staleRate).toBeLessThan(0.2);
+      expect(r.staleLow).toBeLessThanOrEqual(r.staleRate);
+      expect(r.staleHigh).toBeGreaterThanOrEqual(r.staleRate);
+    }
+    for (const nodes of [100, 300]) {
+      const t90 = prop.filter((r) => r.nodes === nodes).map((r) => r.t90Ms);
+      expect(t90[1]).toBeGreaterThan(t90[0]);
+      expect(t90[2]).toBeGreaterThan(t90[1]);
+    }
+
+    // selfish-mining: Eq. 8 (closed form, labelled) beside ours, and the γ the network produced.
+    const selfish = rowsOf<{ alpha: number; gamma: number; theory: number; effectiveGamma: number; theoryAtEffectiveGamma: number; simulated: number; ciLow: number; ciHigh: number; trials: number }>('selfish-mining');
+    expect(selfish.map((r) => r.alpha)).toEqual([0.2, 0.33, 0.4]);
+    for (const r of selfish) {
+      expect(r.theory).toBeCloseTo(selfishRevenue(r.alpha, r.gamma), 12);
+      expect(r.effectiveGamma).toBeGreaterThanOrEqual(0);
+      expect(r.effectiveGamma).toBeLessThanOrEqual(r.gamma);
+      expect(r.theoryAtEffectiveGamma).toBeCloseTo(selfishRevenue(r.alpha, r.effectiveGamma), 12);
+      expect(r.simulated).toBeGreaterThanOrEqual(r.ciLow);
+      expect(r.simulated).toBeLessThanOrEqual(r.ciHigh);
+      expect(r.trials).toBe(2);
     }
     // Every chart axis names its unit (or what the value is a probability or share of).
     for (const o of out.filter((x) => x.status === 'ok')) {
