@@ -6,9 +6,12 @@
  * sender nonce used for something else — e.g. undoing a confirmed `unwarrant`).
  *
  * Success rule (what `installDoubleSpend` reports): the victim ("merchant") accepts once P has
- * `confirmations` z on its best chain (z = 0: as soon as P is broadcast); after that the attacker
- * publishes as soon as its private branch has strictly more cumulative work than the public chain
- * it sees; the attack succeeds when the merchant's own node switches to a chain holding C (so P
+ * `confirmations` z on its best chain (z = 0: as soon as P is broadcast) and releases the goods;
+ * the attacker learns of it from the delivery (Nakamoto §11: the attacker waits "until the
+ * merchant has been convinced"), not from its own view of the public chain — judged on its own
+ * view, it could publish before the merchant's node has seen z confirmations, the merchant would
+ * never accept, and the run would end undecided. After that the attacker publishes as soon as
+ * its private branch has strictly more cumulative work than the public chain it sees; the attack succeeds when the merchant's own node switches to a chain holding C (so P
  * is reversed). The attacker gives up when the public chain leads its private branch by
  * `giveUpDeficit` blocks of work. Before the payment the attacker does not mine.
  */
@@ -18,7 +21,6 @@ import type { ChainBlock, ChainTx } from './chain.ts';
 import type { RelayMessage } from './messages.ts';
 import type { NakamotoNode, RelayContext } from './node.ts';
 import { PrivateChainMiner } from './private-chain.ts';
-import type { BlockEntry } from './tree.ts';
 import type { NakamotoWorld } from './world.ts';
 
 export type DoubleSpendPhase = 'waiting' | 'mining' | 'published' | 'gave-up';
@@ -27,7 +29,8 @@ export class DoubleSpendAttacker<B extends ChainBlock<T>, T extends ChainTx, S> 
   phase: DoubleSpendPhase = 'waiting';
   // privateTip: the secret chain; forkBase: the public tip when the payment was made.
   private conflict: T | undefined;
-  private paymentTxid = '';
+  /** Set when the merchant released the goods (`goodsReleased`). */
+  private merchantConvinced = false;
 
   constructor(
     id: NodeId,
@@ -46,8 +49,7 @@ export class DoubleSpendAttacker<B extends ChainBlock<T>, T extends ChainTx, S> 
   }
 
   /** Starts the attack: P has just been broadcast; C conflicts with it. */
-  startAttack(ctx: RelayContext<B, T>, paymentTxid: string, conflict: T): void {
-    this.paymentTxid = paymentTxid;
+  startAttack(ctx: RelayContext<B, T>, conflict: T): void {
     this.conflict = conflict;
     this.forkBase = this.tip;
     this.privateTip = this.tip;
@@ -55,11 +57,10 @@ export class DoubleSpendAttacker<B extends ChainBlock<T>, T extends ChainTx, S> 
     this.scheduleMining(ctx);
   }
 
-  /** True once the merchant (who follows the public chain) has released the goods. */
-  merchantAccepted(publicTip: BlockEntry<B, S>): boolean {
-    if (this.confirmations <= 0) return true;
-    const h = this.world.chain.txHeight(publicTip.state, this.paymentTxid);
-    return h !== undefined && publicTip.height - h + 1 >= this.confirmations;
+  /** The merchant's node has seen z confirmations and the goods are delivered: publish when ahead. */
+  goodsReleased(ctx: RelayContext<B, T>): void {
+    this.merchantConvinced = true;
+    this.consider(ctx);
   }
 
   protected override mineBlock(ctx: RelayContext<B, T>): void {
@@ -76,7 +77,7 @@ export class DoubleSpendAttacker<B extends ChainBlock<T>, T extends ChainTx, S> 
     if (!this.privateTip || this.phase !== 'mining') return;
     const pub = this.tip;
     const priv = this.privateTip;
-    if (this.merchantAccepted(pub) && priv.cumWork > pub.cumWork) {
+    if (this.merchantConvinced && priv.cumWork > pub.cumWork) {
       this.phase = 'published';
       ctx.emit({ kind: 'attack-published', privateHeight: priv.height, publicHeight: pub.height });
       this.announceBranch(ctx, priv, this.forkBase!);
@@ -139,10 +140,15 @@ export function installDoubleSpend<B extends ChainBlock<T>, T extends ChainTx, S
   let paymentDepth = 0;
   const attacker = nodes[plan.attacker] as DoubleSpendAttacker<B, T, S>;
   const z = attacker.confirmations;
+  // The merchant releases the goods; the attacker hears of it at once (the delivery is the signal).
+  const accept = (now: number) => {
+    outcome.acceptedUs = now;
+    sim.at(now, `${chain.name}/double-spend/goods-released`, () => attacker.goodsReleased(sim.context(plan.attacker)));
+  };
   sim.at(plan.payAtUs, `${chain.name}/double-spend/pay`, () => {
     plan.submit(payment);
-    attacker.startAttack(sim.context(plan.attacker), payment.txid, conflict);
-    if (z <= 0) outcome.acceptedUs = sim.now;
+    attacker.startAttack(sim.context(plan.attacker), conflict);
+    if (z <= 0) accept(sim.now);
   });
   sim.observe({
     name: 'double-spend-outcome',
@@ -158,7 +164,7 @@ export function installDoubleSpend<B extends ChainBlock<T>, T extends ChainTx, S
       const tip = nodes[merchant].tip;
       const h = chain.txHeight(tip.state, payment.txid);
       if (outcome.acceptedUs < 0) {
-        if (h !== undefined && tip.height - h + 1 >= z) outcome.acceptedUs = now;
+        if (h !== undefined && tip.height - h + 1 >= z) accept(now);
       } else if (chain.txHeight(tip.state, conflict.txid) !== undefined) {
         outcome.result = 'success';
         outcome.decidedUs = now;

@@ -24,7 +24,7 @@ import { PbftReplica, type PbftOptions } from '../pbft/replica.ts';
 import { CHEAT_KINDS, CheatingPatient, DoubleSpender, EndorseAnythingPeer, ReplayAttacker, type CheatKind } from './adversaries.ts';
 import { makeSettlementCheckers } from './checkers.ts';
 import { costNames, settlementCosts } from './costs.ts';
-import { keyStoreFor } from './key-store.ts';
+import { SettlementKeys } from './keys.ts';
 import type { SettleMessage } from './messages.ts';
 import { MUTANT_NAMES, MUTANTS } from './mutants.ts';
 import { OrdererNode } from './orderer.ts';
@@ -71,7 +71,7 @@ export const settlementSchema = z
     keyBits: z.union([z.literal(1024), z.literal(2048), z.literal(4096)]).default(1024).describe('Paillier modulus size of every account and of the regulator (bits): 1024, 2048 or 4096. Default 1024.'),
     setupBits: z.union([z.literal(2048), z.literal(3072)]).default(2048).describe('Size of the regulator\'s ring-Pedersen modulus N̂ (bits). Default 2048.'),
     amountBits: integer({ min: 8, max: 256 }).default(64).describe('ℓ: amounts and balances lie in [0, 2^ℓ) amount units (bits). Default 64.'),
-    keySeed: z.string().min(1).default('medchain-sim/settlement/v1').describe('Seed of every Paillier and ring-Pedersen key (keys are cached on disk by seed, label and size, results/cache/keys/); "run" derives the keys from the run seed. Default "medchain-sim/settlement/v1": the same parties in every run.'),
+    keySeed: z.string().min(1).default('medchain-sim/settlement/v1').describe('Seed of every Paillier and ring-Pedersen key (keys are cached on disk by seed, label and size: .cache/medsim/keys/ or $MEDSIM_CACHE_DIR/keys, outside git); "run" derives the keys from the run seed. Default "medchain-sim/settlement/v1": the same parties in every run.'),
     orderers: integer({ min: 1, max: 100 }).default(4).describe('Ordering nodes: the PBFT committee (tolerates f = ⌊(K − 1)/3⌋ Byzantine). Default 4.'),
     hospitals: integer({ min: 1, max: 100 }).default(3).describe('TCM hospitals: organisations with an endorsing and committing peer each. Default 3.'),
     insurer: z.boolean().default(true).describe('Whether the medical-insurance centre is an organisation (a payee and endorser). Default true.'),
@@ -209,7 +209,7 @@ const quantile = (h: { count: number; p50: number; p90: number; p99: number; max
 /** Builds the shared world of a run (exported for tests and the benchmark). */
 export function settlementWorld(cfg: SettlementConfig, seed: number, layout: Layout): SettlementWorld {
   const keySeed = cfg.keySeed === 'run' ? `run/${seed}` : cfg.keySeed;
-  const directory = new Directory(layout, { keyBits: cfg.keyBits, setupBits: cfg.setupBits, patientBalance: BigInt(cfg.balances.patient), orgBalance: BigInt(cfg.balances.organisation) }, keyStoreFor(keySeed));
+  const directory = new Directory(layout, { keyBits: cfg.keyBits, setupBits: cfg.setupBits, patientBalance: BigInt(cfg.balances.patient), orgBalance: BigInt(cfg.balances.organisation) }, new SettlementKeys(keySeed));
   const keys = KeyRing.fromSeed(seed);
   const payment: PaymentEnv = { directory, amountBits: cfg.amountBits, verifySignature: (node, d, s) => keys.verify(node, d, s) };
   const orgIndex = (name: string) => layout.orgs.find((o) => o.name === name)!.index;
