@@ -4,7 +4,10 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { committeeSafeProbability, faultBound } from '../../analysis/consistency.ts';
 import { FIGURES, reproduce } from '../../analysis/reproduce/index.ts';
+import { CHANNEL_ROUTING_COLUMNS } from '../../analysis/reproduce/channel-routing.ts';
 import { PAPER_TABLE_2 } from '../../analysis/reproduce/paillier-table.ts';
+import { COLUMNS as RING_COLUMNS } from '../../analysis/reproduce/ring-anonymity.ts';
+import { COLUMNS as SIMBLOCK_COLUMNS } from '../../analysis/reproduce/simblock-propagation.ts';
 import { COLUMNS as PBFT_COLUMNS } from '../../analysis/reproduce/pbft-throughput.ts';
 import { selfishRevenue } from '../../analysis/selfish.ts';
 import { writeReport } from '../../analysis/report.ts';
@@ -37,9 +40,44 @@ describe('reproduce --quick', () => {
       expect(summary.rows).toEqual(JSON.parse(JSON.stringify(o.rows)));
     }
     // Every figure has its own checks below (a new figure must add some).
-    const checked = ['contract-gas', 'double-spend', 'dpos-consistency', 'paillier-table', 'pbft-throughput', 'pow-propagation', 'selfish-mining'];
+    const checked = ['channel-routing', 'contract-gas', 'double-spend', 'dpos-consistency', 'paillier-table', 'pbft-throughput', 'pow-propagation', 'ring-anonymity', 'selfish-mining', 'simblock-propagation'];
     expect(FIGURES.map((f) => f.id).sort()).toEqual(checked);
     const rowsOf = <T,>(id: string) => out.find((o) => o.id === id)!.rows as T[];
+
+    // channel-routing: success rate with its interval, and every payment accounted for (a success or one failure reason).
+    const routing = rowsOf<Record<string, number>>('channel-routing');
+    expect(routing.length).toBeGreaterThanOrEqual(4);
+    for (const r of routing) {
+      expect(Object.keys(r)).toEqual(CHANNEL_ROUTING_COLUMNS);
+      expect(r.successLow).toBeLessThanOrEqual(r.successRate);
+      expect(r.successHigh).toBeGreaterThanOrEqual(r.successRate);
+      expect(r.amountOverCapacity).toBeCloseTo(r.amountSat / r.capacitySat, 3);
+      // Shares of the payments: each succeeded or failed for one reason.
+      expect(r.successRate + r.noPath + r.insufficientBalance + r.offlineNode).toBeCloseTo(1, 2);
+    }
+    // Larger payments relative to capacity fail more often.
+    const byRatio = [...routing].sort((a, b) => a.amountOverCapacity - b.amountOverCapacity);
+    expect(byRatio[byRatio.length - 1].successRate).toBeLessThan(byRatio[0].successRate);
+
+    // ring-anonymity: the observer's guess rate with its interval; no decoys (ring size 1) means certainty.
+    const rings = rowsOf<{ policy: string; heuristic: string; ringSize: number; trials: number; guessRate: number; ciLow: number; ciHigh: number; deanonymized: number }>('ring-anonymity');
+    expect(rings.length).toBeGreaterThan(0);
+    for (const r of rings) {
+      expect(Object.keys(r)).toEqual(RING_COLUMNS);
+      expect(r.ciLow).toBeLessThanOrEqual(r.guessRate);
+      expect(r.ciHigh).toBeGreaterThanOrEqual(r.guessRate);
+      if (r.ringSize === 1) expect([r.guessRate, r.deanonymized]).toEqual([1, 1]);
+    }
+
+    // simblock-propagation: ours beside SimBlock's own numbers, ratios = ours ÷ SimBlock's, t90 above t50.
+    const simblock = rowsOf<Record<string, number | string | boolean>>('simblock-propagation');
+    expect(simblock.map((r) => r.relay).sort()).toEqual(['compact', 'full']);
+    for (const r of simblock) {
+      expect(Object.keys(r)).toEqual(SIMBLOCK_COLUMNS);
+      expect(r.t90MeanMs as number).toBeGreaterThan(r.t50MeanMs as number);
+      expect(r.t50MeanRatio as number).toBeCloseTo((r.t50MeanMs as number) / (r.simblockT50MeanMs as number), 2);
+      expect(r.t90MedianRatio as number).toBeCloseTo((r.t90MedianMs as number) / (r.simblockT90MedianMs as number), 2);
+    }
 
     // contract-gas: every operation of seed 001's contracts, real EVM gas beside the simulator's meter.
     const gas = rowsOf<{ operation: string; evmGas: number; tsGas: number; difference: number; tsOverEvm: number; status: string }>('contract-gas');
@@ -183,5 +221,5 @@ describe('reproduce --quick', () => {
     expect(html).toContain('confirmations z (blocks)');
     expect(html).toContain('Published values next to ours');
     expect(html).not.toMatch(/<script|<link|src="http|url\(http/);
-  }, 150_000);
+  }, 300_000);
 });
