@@ -9,7 +9,7 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { CALIBRATIONS } from '../protocols/calibrations.ts';
-import { benchSettlement, formatSettlementBench } from '../protocols/settlement/bench.ts';
+import { benchSettlement, benchSettlementStartup, formatSettlementBench, formatSettlementStartup } from '../protocols/settlement/bench.ts';
 import { CALIBRATED_TABLE } from '../sim/cost-table.ts';
 import { PROJECT_ROOT } from '../sim/results.ts';
 import { calibrateToFile, formatCostTable } from './calibrate.ts';
@@ -51,8 +51,17 @@ export function registerSettlementCommands(program: Command): void {
     .option('--bits <list>', 'Paillier key sizes, comma-separated', '1024,2048')
     .option('--payments <n>', 'payments per key size (default 40 at 1024 bits, 16 at 2048, 6 at 4096)')
     .option('--repetitions <n>', 'crypto-limit measurements per key size (median)', '5')
-    .option('--json', 'print one JSON object: {"runs":[{"bits","payments","wallMs","paymentsPerWallSec","cryptoLimitPerSec","ratio",…}]}')
-    .action((opts: { bits: string; payments?: string; repetitions: string; json?: boolean }) => {
+    .option('--startup', 'instead: time the start of a scenario with --patients patients at the first --bits size, cold and with a warm key cache (target < 10 s for 500 at 2048)')
+    .option('--patients <n>', 'patients of the --startup scenario', '500')
+    .option('--json', 'print one JSON object: {"runs":[{"bits","payments","wallMs","paymentsPerWallSec","cryptoLimitPerSec","ratio",…}]} (--startup: {"patients","bits","firstMs","warmMs",…})')
+    .action((opts: { bits: string; payments?: string; repetitions: string; json?: boolean; startup?: boolean; patients: string }) => {
+      if (opts.startup) {
+        const bitsGiven = bench.commands.find((c) => c.name() === 'settlement')!.getOptionValueSource('bits') === 'default' ? [2048] : bitsList('--bits', opts.bits);
+        const r = benchSettlementStartup({ bits: bitsGiven[0], patients: count('--patients', opts.patients), log: opts.json ? undefined : (l) => process.stderr.write(`${l}\n`) });
+        if (opts.json) process.stdout.write(JSON.stringify(r) + '\n');
+        else process.stdout.write(formatSettlementStartup(r) + '\n');
+        return;
+      }
       const r = benchSettlement({
         bits: bitsList('--bits', opts.bits),
         payments: opts.payments !== undefined ? count('--payments', opts.payments) : undefined,

@@ -18,6 +18,24 @@
  * queue would also wrongly hold a near peer's message behind a far peer's bytes still in flight.
  * Times are integer microseconds (transmission times rounded up).
  *
+ * Options that reproduce SimBlock's message model (Aoki et al. 2019; dsg-titech/simblock
+ * `Node.sendNextBlockMessage`, `AbstractMessageTask`, `Network.getLatency`), all off by default:
+ *
+ * - `uploads.mode: stop-and-wait`: a node has one bulk message in flight at a time — its upload
+ *   link stays busy until the message has ARRIVED (transmission + latency), not only until its
+ *   last byte left (`fifo`, the default). SimBlock sends the next queued block only when the
+ *   previous one has been delivered.
+ * - `uploads.controlBytes`: messages of at most this size (inv, getdata, …) are control messages:
+ *   they neither wait for nor occupy the upload link (they interleave with bulk transfers on the
+ *   shared link), arriving after their own transmission time + latency + `controlDelayUs`.
+ *   SimBlock: latency + 10 ms for inv/getdata/getblocktxn, never queued behind blocks.
+ * - `uploads.bulkDelayUs`: a fixed delay added to every other message (SimBlock: 2 ms processing
+ *   per block message), inside the stop-and-wait busy period.
+ * - `latency: pareto`: each message's latency is drawn from a Pareto distribution with the
+ *   table's mean and minimum mean − `paretoGapUs` (shape = mean / gap), instead of the uniform
+ *   ±`jitter` band. SimBlock: shape 0.2/ms × mean, scale mean − 5 ms, which is exactly this
+ *   with a 5 ms gap.
+ *
  * Partitions and loss are decided when a message is sent: a message already on the wire when a
  * partition starts still arrives (as with TCP segments already in flight).
  */
@@ -28,6 +46,13 @@ import type { Micros, NodeId } from './types.ts';
 export type TopologyOptions =
   /** Each node opens `degree` outbound links to distinct random nodes; links carry both ways. */
   | { kind: 'random'; degree: number }
+  /**
+   * Each node dials a number of outbound peers drawn from `outboundShares` (share of nodes that
+   * dial 1, 2, 3, … peers; quotas like SimBlock's `makeRandomListFollowDistribution`, shuffled),
+   * each a distinct random node it is not linked to yet; inbound links are unlimited and every
+   * link carries both ways (SimBlock `BitcoinCoreTable`).
+   */
+  | { kind: 'random-degrees'; outboundShares: number[] }
   /** Every node is a peer of every other node. */
   | { kind: 'full-mesh' }
   /** Exactly these undirected links. */
@@ -59,6 +84,27 @@ export interface ClogOptions {
   delayUs: Micros;
 }
 
+/** How a node's messages share its upload link (see the file comment). Defaults: fifo, 0, 0, 0. */
+export interface UploadOptions {
+  /** fifo: busy until the last byte left; stop-and-wait: busy until the message arrived. */
+  mode: 'fifo' | 'stop-and-wait';
+  /** Messages of at most this many bytes bypass the upload queue (control messages); 0 = none. */
+  controlBytes: number;
+  /** Extra one-way delay of each control message, µs. */
+  controlDelayUs: Micros;
+  /** Extra one-way delay of each bulk message (counted in the stop-and-wait busy time), µs. */
+  bulkDelayUs: Micros;
+}
+
+/** Per-message latency around the table's mean. */
+export type LatencyModel =
+  /** mean · U(1 − jitter, 1 + jitter) (`NetworkOptions.jitter`). */
+  | { kind: 'uniform' }
+  /** Pareto with the table's mean and minimum mean − gap (gap clamped to mean / 2), µs. */
+  | { kind: 'pareto'; gapUs: Micros };
+
+export const FIFO_UPLOADS: UploadOptions = { mode: 'fifo', controlBytes: 0, controlDelayUs: 0, bulkDelayUs: 0 };
+
 export interface NetworkOptions {
   /** Number of nodes. */
   nodes: number;
@@ -77,6 +123,10 @@ export interface NetworkOptions {
   topology: TopologyOptions;
   partitions: PartitionOptions[];
   clogs: ClogOptions[];
+  /** Upload-link sharing; default FIFO_UPLOADS. */
+  uploads?: UploadOptions;
+  /** Latency distribution; default uniform (±jitter). */
+  latency?: LatencyModel;
 }
 
 interface ActivePartition {
@@ -105,6 +155,9 @@ export class Network {
   private readonly downBps: Float64Array;
   /** When each node's upload link is next free, µs. */
   private readonly upFree: Float64Array;
+  private readonly uploads: UploadOptions;
+  /** Pareto latency: gap below the mean, µs (0 = uniform jitter). */
+  private readonly paretoGapUs: number;
   readonly loss: number;
   readonly duplication: number;
   private readonly partitions: ActivePartition[];
@@ -140,6 +193,8 @@ export class Network {
       this.downBps[i] = options.downloadBps ?? table.downloadBps[this.regionOf[i]];
     }
     this.upFree = new Float64Array(n);
+    this.uploads = options.uploads ?? FIFO_UPLOADS;
+    this.paretoGapUs = options.latency?.kind === 'pareto' ? options.latency.gapUs : 0;
     this.linkStreams = new StreamBank(runSeed, n, (sender) => `network/link/${sender}`);
 
     this.peers = buildTopology(n, options.topology, Rng.stream(runSeed, 'network/topology'));
@@ -188,17 +243,20 @@ export class Network {
   transfer(from: NodeId, to: NodeId, size: number, now: Micros): Micros {
     if (from === to) return now;
     let latency = this.meanLatencyUs(from, to);
-    if (this.jitter > 0) latency *= 1 + this.jitter * (2 * this.linkDraw(from) - 1);
+    if (this.paretoGapUs > 0) latency = paretoLatency(latency, this.paretoGapUs, this.linkDraw(from));
+    else if (this.jitter > 0) latency *= 1 + this.jitter * (2 * this.linkDraw(from) - 1);
     latency = Math.round(latency);
     if (this.clogs.length > 0) latency += this.clogDelay(from, to, now);
-    const bits
- = size * 8;
+    const bits = size * 8;
     const txUp = Math.ceil((bits * 1e6) / this.upBps[from]);
     const txDown = Math.ceil((bits * 1e6) / this.downBps[to]);
+    const up = this.uploads;
+    if (size <= up.controlBytes) return now + Math.max(txUp, txDown) + latency + up.controlDelayUs;
     const upStart = Math.max(now, this.upFree[from]);
     const upEnd = upStart + txUp;
-    this.upFree[from] = upEnd;
-    return Math.max(upEnd, upStart + txDown) + latency;
+    const arrival = Math.max(upEnd, upStart + txDown) + latency + up.bulkDelayUs;
+    this.upFree[from] = up.mode === 'stop-and-wait' ? arrival : upEnd;
+    return arrival;
   }
 
   /** Extra delay of clogs active on from → to at `now`, µs. */
@@ -214,6 +272,19 @@ export class Network {
   resetNode(node: NodeId, now: Micros): void {
     if (this.upFree[node] > now) this.upFree[node] = now;
   }
+}
+
+/**
+ * A Pareto latency with mean `meanUs` and minimum `meanUs − gapUs` (shape α = mean / gap, so
+ * α·scale/(α − 1) = mean), from one uniform draw `u` ∈ [0, 1) by inversion. SimBlock
+ * `Network.getLatency` is this with a 5 ms gap. The gap is clamped to mean / 2 (α ≥ 2, finite
+ * variance) so sub-gap means (a LAN) stay valid.
+ */
+export function paretoLatency(meanUs: number, gapUs: number, u: number): number {
+  if (meanUs <= 0) return 0;
+  const gap = Math.min(gapUs, meanUs / 2);
+  const shape = meanUs / gap;
+  return (meanUs - gap) / Math.pow(1 - u, 1 / shape);
 }
 
 function memberMask(ids: NodeId[], n: number): Uint8Array {
@@ -237,6 +308,29 @@ function compilePartition(p: PartitionOptions, n: number): ActivePartition {
   return { startUs: p.startUs, endUs: p.endUs, groupOf, oneWay: p.direction === 'one-way' };
 }
 
+/**
+ * Outbound degrees by quota: ⌊n · cumulative share⌋ nodes dial at most k peers for each k
+ * (the rest the largest degree), in a seeded random order — SimBlock assigns degrees from its
+ * cumulative table the same way instead of drawing each node independently.
+ */
+export function quotaDegrees(n: number, shares: number[], rng: Rng): Int32Array {
+  const out = new Int32Array(n);
+  let filled = 0;
+  let cumulative = 0;
+  for (let k = 0; k < shares.length; k++) {
+    cumulative += shares[k];
+    const upTo = k === shares.length - 1 ? n : Math.min(n, Math.round(n * cumulative));
+    for (; filled < upTo; filled++) out[filled] = k + 1;
+  }
+  for (let i = n - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    const t = out[i];
+    out[i] = out[j];
+    out[j] = t;
+  }
+  return out;
+}
+
 /** Builds sorted, duplicate-free peer lists. */
 export function buildTopology(n: number, topology: TopologyOptions, rng: Rng): NodeId[][] {
   const sets: Set<NodeId>[] = Array.from({ length: n }, () => new Set<NodeId>());
@@ -255,6 +349,21 @@ export function buildTopology(n: number, topology: TopologyOptions, rng: Rng): N
     case 'explicit':
       for (const [a, b] of topology.edges) link(a, b);
       break;
+    case 'random-degrees': {
+      const degrees = quotaDegrees(n, topology.outboundShares, rng);
+      for (let i = 0; i < n; i++) {
+        // Dial distinct random nodes not linked yet (SimBlock BitcoinCoreTable.initTable walks a
+        // shuffled node list; rejection sampling picks the same uniform subset without an O(n) shuffle).
+        let dialled = 0;
+        while (dialled < degrees[i] && sets[i].size < n - 1) {
+          const j = rng.int(n);
+          if (j === i || sets[i].has(j)) continue;
+          link(i, j);
+          dialled++;
+        }
+      }
+      break;
+    }
     case 'random': {
       const degree = Math.min(topology.degree, n - 1);
       for (let i = 0; i < n; i++) {

@@ -71,3 +71,13 @@ export const REGION_PRESETS: Record<string, RegionTable> = {
     distribution: [1],
   },
 };
+
+/**
+ * Outbound-degree presets for `topology: {kind: random-degrees}`: the share of nodes that dial
+ * 1, 2, 3, … outbound peers. `bitcoin-2015`: SimBlock's DEGREE_DISTRIBUTION_BITCOIN_2015 (a
+ * cumulative table, converted to shares here), which SimBlock attributes to Miller et al.,
+ * "Discovering Bitcoin's public topology and influential nodes" (2015). Mean 8.645 outbound peers.
+ */
+export const DEGREE_PRESETS: Record<string, number[]> = {
+  'bitcoin-2015': [0.025, 0.025, 0.025, 0.025, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.05, 0.05, 0.05, 0.02, 0, 0.01, 0.01, 0.005, 0.005],
+};

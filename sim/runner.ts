@@ -6,9 +6,9 @@
  * seed. Wall-clock time is measured by callers (CLI, sweeps), never here.
  */
 import { Simulation, type RunResult } from './kernel.ts';
-import type { NetworkOptions } from './network.ts';
+import type { NetworkOptions, TopologyOptions } from './network.ts';
 import type { HeadlineKind, HeadlineTheory, ProtocolModule, ProtocolModules, TimelineSpec } from './protocol.ts';
-import { REGION_PRESETS, type RegionTable } from './regions.ts';
+import { DEGREE_PRESETS, REGION_PRESETS, type RegionTable } from './regions.ts';
 import type { Scenario } from './scenario/schema.ts';
 import type { Micros, NodeId, Observation, Observer } from './types.ts';
 
@@ -69,10 +69,25 @@ export function networkOptions(scenario: Scenario): NetworkOptions {
     downloadBps: net.bandwidth?.download,
     loss: net.loss,
     duplication: net.duplication,
-    topology: net.topology.kind === 'random' ? { kind: 'random', degree: net.topology.degree } : net.topology.kind === 'full-mesh' ? { kind: 'full-mesh' } : { kind: 'explicit', edges: net.topology.edges },
+    topology: topologyOptions(net.topology),
+    uploads: { mode: net.uploads.mode, controlBytes: net.uploads.controlBytes, controlDelayUs: net.uploads.controlDelay, bulkDelayUs: net.uploads.bulkDelay },
+    latency: net.latency.distribution === 'pareto' ? { kind: 'pareto', gapUs: net.latency.paretoGap } : { kind: 'uniform' },
     partitions: net.partitions.map((p) => ({ startUs: p.start, endUs: p.end, groups: p.groups, split: p.split, direction: p.direction })),
     clogs: net.clogs.map((c) => ({ startUs: c.start, endUs: c.end, from: c.from, to: c.to, delayUs: c.delay })),
   };
+}
+
+function topologyOptions(t: Scenario['network']['topology']): TopologyOptions {
+  switch (t.kind) {
+    case 'random':
+      return { kind: 'random', degree: t.degree };
+    case 'random-degrees':
+      return { kind: 'random-degrees', outboundShares: typeof t.outbound === 'string' ? DEGREE_PRESETS[t.outbound] : t.outbound };
+    case 'full-mesh':
+      return { kind: 'full-mesh' };
+    case 'explicit':
+      return { kind: 'explicit', edges: t.edges };
+  }
 }
 
 function moduleOf(scenario: Scenario, modules: ProtocolModules): ProtocolModule<any, any> {

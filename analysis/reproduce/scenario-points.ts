@@ -17,9 +17,10 @@ export interface ScenarioTrialResult {
   protocol: Record<string, unknown>;
 }
 
-export async function sweepScenarioPoints(ctx: FigureContext, name: string, points: TrialPoint[], trials: number): Promise<ScenarioTrialResult[][]> {
+/** `sub`: the sweep's folder under the figure's directory (default `sweep`; a figure with several sweeps names each). */
+export async function sweepScenarioPoints(ctx: FigureContext, name: string, points: TrialPoint[], trials: number, sub = 'sweep'): Promise<ScenarioTrialResult[][]> {
   const spec: SweepSpec = normalizeSpec({ name, seed: ctx.seed, trials, points, trialModule: join(HERE, '..', 'trials', 'scenario.ts'), trialOptions: { registryModule: null } });
-  const dir = join(ctx.dir, 'sweep');
+  const dir = join(ctx.dir, sub);
   let resume = false;
   if (existsSync(join(dir, 'manifest.json'))) {
     if (readManifest(dir).identity === sweepIdentity(spec)) resume = true;

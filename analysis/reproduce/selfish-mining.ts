@@ -23,7 +23,7 @@ import { meanInterval } from '../stats.ts';
 import { sweepScenarioPoints } from './scenario-points.ts';
 import type { Figure, FigureResult } from './types.ts';
 
-export const COLUMNS = ['alpha', 'gamma', 'theory', 'simulated', 'ciLow', 'ciHigh', 'trials', 'blocks', 'nodes'];
+export const COLUMNS = ['alpha', 'gamma', 'theory', 'effectiveGamma', 'theoryAtEffectiveGamma', 'simulated', 'ciLow', 'ciHigh', 'trials', 'blocks', 'nodes'];
 
 export { selfishRevenue };
 
@@ -58,10 +58,16 @@ export const selfishMiningFigure: Figure = {
     const chartRows: ChartRow[] = [];
     for (const p of points) {
       const { alpha, gamma } = p.assignments as { alpha: number; gamma: number };
-      const shares = results[p.index].map((r) => (r.protocol.selfish as { revenueShare: number }).revenueShare).filter((x) => Number.isFinite(x));
+      const selfish = results[p.index].map((r) => r.protocol.selfish as { revenueShare: number; ties: number; effectiveGamma: number | null });
+      const shares = selfish.map((x) => x.revenueShare).filter((x) => Number.isFinite(x));
       const iv = meanInterval(shares);
       const theory = selfishRevenue(alpha, gamma);
-      rows.push({ alpha, gamma, theory, simulated: iv.estimate, ciLow: iv.low, ciHigh: iv.high, trials: shares.length, blocks, nodes });
+      // γ as it came out of the network: the share of the pool's matched ties that honest miners
+      // resolved on the pool's block, pooled over seeds (the pool measures it).
+      const ties = selfish.reduce((s, x) => s + x.ties, 0);
+      const effectiveGamma = ties > 0 ? selfish.reduce((s, x) => s + (x.effectiveGamma ?? 0) * x.ties, 0) / ties : null;
+      const theoryAtEffectiveGamma = effectiveGamma === null ? null : selfishRevenue(alpha, effectiveGamma);
+      rows.push({ alpha, gamma, theory, effectiveGamma, theoryAtEffectiveGamma, simulated: iv.estimate, ciLow: iv.low, ciHigh: iv.high, trials: shares.length, blocks, nodes });
       const g = `γ = ${gamma}`;
       chartRows.push({ panel: 'revenue share', group: g, series: `${g} simulated`, style: 'interval', x: alpha, y: iv.estimate, low: iv.low, high: iv.high, n: shares.length });
       chartRows.push({ panel: 'revenue share', group: g, series: `${g} simulated (line)`, style: 'line', x: alpha, y: iv.estimate });
@@ -95,7 +101,7 @@ export const selfishMiningFigure: Figure = {
       ],
       notes: [
         'Revenue share = the pool\'s share of blocks on the final main chain (protocols/pow summary `selfish.revenueShare`).',
-        'γ in the simulation is nominal (the pool pushes tie blocks to that share of honest nodes; first-seen wins), so the effective γ is at most the nominal one and the simulated curve may lie below Eq. 8 for γ > 0.',
+        'γ in the simulation is nominal (the pool pushes tie blocks to that share of honest nodes; first-seen wins), so the effective γ is at most the nominal one and the simulated curve may lie below Eq. 8 for γ > 0. `effectiveGamma` is the γ measured (share of matched ties honest miners resolved on the pool\'s block) and `theoryAtEffectiveGamma` Eq. 8 at that γ (closed form).',
         ctx.quick ? `Quick mode: α ∈ {${alphas.join(', ')}}, γ = 0.5, ${blocks} blocks, ${trials} seeds.` : '',
       ].filter(Boolean),
     };

@@ -32,7 +32,8 @@
  * average before and after is recorded. Wall-clock time is used here only.
  */
 import { loadavg } from 'node:os';
-import { bigintToField, cachedKeyMaterial, fieldToBigint, type KeyCacheResult, type KeyCodec } from './keycache.ts';
+import { cachedKeyMaterial, type KeyCacheResult } from './keycache.ts';
+import { paillierPrimesCodec } from './paillier-keys.ts';
 import { modPow, modPowBigInt } from './modexp.ts';
 import {
   encryptDetailed,
@@ -175,18 +176,7 @@ function bench<T>(reps: number, setup: (i: number) => T, run: (x: T) => void): T
 /** Cache kind of the benchmark's Paillier keys: generateKeyPair(bits, seededRandom(BENCH_SEED, label)). */
 const BENCH_PAILLIER_KIND = 'bench-paillier/v2';
 
-const PAILLIER_PRIMES_CODEC: KeyCodec<PaillierKeyPair> = {
-  encode: (kp) => ({ p: bigintToField(kp.privateKey.p), q: bigintToField(kp.privateKey.q) }),
-  decode: (f) => {
-    const sk = privateKeyFromPrimes(fieldToBigint(f.p, 'p'), fieldToBigint(f.q, 'q'));
-    return { publicKey: sk.publicKey, privateKey: sk };
-  },
-  check: (kp, id) => {
-    const mr = seededRandom(id.seed, `${id.label}/cache-check`);
-    const { p, q } = kp.privateKey;
-    return kp.publicKey.bits === id.bits && isProbablePrime(p, mr, 8) && isProbablePrime(q, mr, 8);
-  },
-};
+const PAILLIER_PRIMES_CODEC = paillierPrimesCodec(8);
 
 /** A key pair and, when it had to be generated in this call, how long that took. */
 function timedCached<T>(load: () => KeyCacheResult<T>): { value: T; ms?: number } {

@@ -3,8 +3,10 @@
  * through the bandwidth model; `digest` identifies the payload in the trace hash):
  *
  *   inv / getdata / block            block announcement, request, delivery (Bitcoin P2P protocol);
- *   sendcmpct / cmpctblock           BIP 152 high-bandwidth compact blocks: header + 8-byte nonce +
- *                                    6-byte short ids + prefilled coinbase txs;
+ *   sendcmpct / cmpctblock           BIP 152 compact blocks: header + 8-byte nonce + 6-byte short
+ *                                    ids + prefilled coinbase txs; sendcmpct(1) asks a peer to push
+ *                                    them (high-bandwidth mode), sendcmpct(0) announces support
+ *                                    (low-bandwidth mode: the receiver asks with getdata(CMPCT));
  *   getblocktxn / blocktxn           BIP 152 round trip for the txs a receiver could not rebuild;
  *   txinv / gettx / tx               transaction gossip (`full` tx relay).
  */
@@ -20,9 +22,11 @@ export const SHORT_ID_BYTES = 6;
 
 export type RelayMessage<B, T> =
   | { type: 'inv'; size: number; digest: string; hash: string }
-  | { type: 'getdata'; size: number; digest: string; hash: string }
+  /** `compact`: BIP 152 getdata(MSG_CMPCT_BLOCK) — answer with a cmpctblock instead of the block. */
+  | { type: 'getdata'; size: number; digest: string; hash: string; compact?: boolean }
   | { type: 'block'; size: number; digest: string; block: B }
-  | { type: 'sendcmpct'; size: number; digest: number }
+  /** BIP 152 sendcmpct: `highBandwidth` true = push cmpctblocks to me (mode 1), false = I speak BIP 152 (mode 0). */
+  | { type: 'sendcmpct'; size: number; digest: number; highBandwidth: boolean }
   | { type: 'cmpctblock'; size: number; digest: string; block: B }
   | { type: 'getblocktxn'; size: number; digest: string; hash: string; missing: number; missingBytes: number }
   | { type: 'blocktxn'; size: number; digest: string; block: B }
@@ -34,6 +38,8 @@ export type RelayMessage<B, T> =
 export interface BlockRelayMessages<B, T> {
   inv: RelayMessage<B, T>;
   getdata: RelayMessage<B, T>;
+  /** getdata(MSG_CMPCT_BLOCK), BIP 152 low-bandwidth mode. */
+  getcmpct: RelayMessage<B, T>;
   block: RelayMessage<B, T>;
   cmpct: RelayMessage<B, T>;
 }
@@ -61,6 +67,7 @@ export function relayMessages<B extends ChainBlock<T>, T extends ChainTx, S>(e: 
     m = {
       inv: { type: 'inv', size: INV_BYTES, digest: key, hash: key },
       getdata: { type: 'getdata', size: INV_BYTES, digest: key, hash: key },
+      getcmpct: { type: 'getdata', size: INV_BYTES, digest: key, hash: key, compact: true },
       block: blockMessage(e.block, key),
       cmpct: { type: 'cmpctblock', size: cmpctSize, digest: key, block: e.block },
     };

@@ -9,9 +9,15 @@
  * (`sendcmpct(1)`) to push `cmpctblock` (header + 6-byte short ids + prefilled coinbase) right
  * away; the receiver rebuilds the block from its mempool (`CompactReconstruction`) and fetches
  * missing txs with `getblocktxn`/`blocktxn` (one more round trip). Other peers still get `inv`.
+ * In low-bandwidth mode (`compactMode`) every BIP 152 node announces support to its peers with
+ * `sendcmpct(0)`; blocks are announced with `inv`, and a node asks a peer that announced support
+ * with getdata(MSG_CMPCT_BLOCK) and gets the `cmpctblock`. A node that does not speak BIP 152
+ * (`compactSupport`) sends no sendcmpct and ignores the ones it receives, so its peers fall back
+ * to full blocks with it — negotiation, not a special case.
  *
  * Orphans: a block whose parent the node does not hold is kept (at most 16 per missing parent)
- * and the parent is requested from the same peer; once the parent is adopted the orphans are
+ * and the first missing ancestor — the parent, or, when the parent is itself an orphan waiting
+ * here, the block its orphan chain is missing — is requested from the same peer; once the parent is adopted the orphans are
  * processed in arrival order. A partitioned or lagging node thus fetches a whole branch, one
  * getdata per block, as soon as it hears of its tip.
  *
@@ -85,10 +91,14 @@ export class NakamotoNode<B extends ChainBlock<T>, T extends ChainTx, S> impleme
   protected readonly requested = new Map<string, { peer: NodeId; atUs: number }>();
   /** Blocks whose parent this node lacks, by parent hash. */
   protected readonly orphans = new Map<string, { block: B; from: NodeId }[]>();
+  /** Parent hash of every block waiting in `orphans`, by the block's claimed hash. */
+  protected readonly orphanParent = new Map<string, string>();
   /** Full relay: this node's mempool (txid → tx). */
   readonly mempool = new Map<string, T>();
   /** Peers that asked this node for high-bandwidth compact blocks (BIP 152 sendcmpct(1)). */
   protected readonly hbPeers = new Set<NodeId>();
+  /** Peers that announced BIP 152 support (sendcmpct(0), low-bandwidth mode). */
+  protected readonly cmpctPeers = new Set<NodeId>();
   /** Peers that announced a block this node does not hold yet (hash → peers), when not in `BlockEntry.heard`. */
   protected readonly announcedBy = new Map<string, NodeId[]>();
   protected mineTimer: TimerHandle | undefined;
@@ -113,10 +123,20 @@ export class NakamotoNode<B extends ChainBlock<T>, T extends ChainTx, S> impleme
     return this.world.options.hashShare[this.id];
   }
 
+  /** True if this node speaks BIP 152 (compact blocks on, and this node among `compactSupport`). */
+  get speaksCompact(): boolean {
+    const o = this.world.options;
+    return o.compactBlocks && (o.compactSupport === undefined || o.compactSupport[this.id] === 1);
+  }
+
   onStart(ctx: RelayContext<B, T>): void {
-    if (this.world.options.compactBlocks) {
-      const peers = ctx.rng('cmpct').shuffle([...ctx.peers]).slice(0, HB_PEERS);
-      for (const p of peers) ctx.send(p, { type: 'sendcmpct', size: MSG_HEADER_BYTES + 9, digest: this.id });
+    if (this.speaksCompact) {
+      if (this.world.options.compactMode === 'low-bandwidth') {
+        for (const p of ctx.peers) ctx.send(p, { type: 'sendcmpct', size: MSG_HEADER_BYTES + 9, digest: this.id, highBandwidth: false });
+      } else {
+        const peers = ctx.rng('cmpct').shuffle([...ctx.peers]).slice(0, HB_PEERS);
+        for (const p of peers) ctx.send(p, { type: 'sendcmpct', size: MSG_HEADER_BYTES + 9, digest: this.id, highBandwidth: true });
+      }
     }
     this.scheduleMining(ctx);
   }
@@ -125,6 +145,7 @@ export class NakamotoNode<B extends ChainBlock<T>, T extends ChainTx, S> impleme
     this.requested.clear();
     this.announcedBy.clear();
     this.orphans.clear();
+    this.orphanParent.clear();
     // The dense per-block slots are this node's volatile memory too.
     for (const e of this.world.store.all()) {
       if (e.asked) e.asked[this.id] = 0;
@@ -157,7 +178,10 @@ export class NakamotoNode<B extends ChainBlock<T>, T extends ChainTx, S> impleme
       }
       case 'getdata': {
         const e = this.world.store.get(msg.hash);
-        if (e && e.have[this.id]) ctx.send(from, relayMessages(e, this.world.chain).block);
+        if (e && e.have[this.id]) {
+          const msgs = relayMessages(e, this.world.chain);
+          ctx.send(from, msg.compact && this.speaksCompact ? msgs.cmpct : msgs.block);
+        }
         break;
       }
       case 'block':
@@ -165,7 +189,10 @@ export class NakamotoNode<B extends ChainBlock<T>, T extends ChainTx, S> impleme
         this.receiveBlock(ctx, from, msg.block);
         break;
       case 'sendcmpct':
-        this.hbPeers.add(from);
+        // A node that does not speak BIP 152 ignores the unknown message.
+        if (!this.speaksCompact) break;
+        if (msg.highBandwidth) this.hbPeers.add(from);
+        else this.cmpctPeers.add(from);
         break;
       case 'cmpctblock':
         this.receiveCompact(ctx, from, msg.block);
@@ -216,7 +243,12 @@ export class NakamotoNode<B extends ChainBlock<T>, T extends ChainTx, S> impleme
    */
   protected request(ctx: RelayContext<B, T>, hash: string, e: BlockEntry<B, S> | undefined, peer: NodeId): void {
     if (!this.markRequested(ctx, hash, e, peer)) return;
-    ctx.send(peer, e !== undefined ? relayMessages(e, this.world.chain).getdata : { type: 'getdata', size: INV_BYTES, digest: hash, hash });
+    // Low-bandwidth BIP 152: ask a peer that announced support for the compact block.
+    const compact = this.cmpctPeers.size > 0 && this.cmpctPeers.has(peer);
+    if (e !== undefined) {
+      const msgs = relayMessages(e, this.world.chain);
+      ctx.send(peer, compact ? msgs.getcmpct : msgs.getdata);
+    } else ctx.send(peer, { type: 'getdata', size: INV_BYTES, digest: hash, hash, ...(compact ? { compact: true } : {}) });
   }
 
   /** Records a request for `hash` from `peer`; false if a recent one is outstanding. */
@@ -296,11 +328,20 @@ export class NakamotoNode<B extends ChainBlock<T>, T extends ChainTx, S> impleme
     if (this.holds(body.hash)) return;
     const prev = body.parentHash;
     if (!this.holds(prev)) {
-      // Parent unknown here: keep the block and fetch the parent from the same peer.
+      // Parent unknown here: keep the block and fetch the missing ancestor from the same peer.
       let list = this.orphans.get(prev);
       if (!list) this.orphans.set(prev, (list = []));
-      if (list.length < MAX_ORPHANS_PER_PARENT) list.push({ block, from });
-      if (from >= 0) this.request(ctx, prev, store.get(prev), from);
+      if (list.length < MAX_ORPHANS_PER_PARENT && !this.orphanParent.has(body.hash)) {
+        list.push({ block, from });
+        this.orphanParent.set(body.hash, prev);
+      }
+      // The first block of the branch this node has not received: the parent may itself be an
+      // orphan waiting here (received, its own parent lost), and asking for it again would be
+      // useless — and, while that request is younger than the time-out, silently skipped, so a
+      // node that lost one block would never catch up while new blocks keep arriving.
+      let missing = prev;
+      for (let p = this.orphanParent.get(missing); p !== undefined; p = this.orphanParent.get(missing)) missing = p;
+      if (from >= 0) this.request(ctx, missing, store.get(missing), from);
       return;
     }
     let entry = store.get(body.hash);
@@ -321,7 +362,10 @@ export class NakamotoNode<B extends ChainBlock<T>, T extends ChainTx, S> impleme
     const waiting = this.orphans.get(entry.hash);
     if (waiting) {
       this.orphans.delete(entry.hash);
-      for (const o of waiting) this.receiveBlock(ctx, o.from, o.block);
+      for (const o of waiting) {
+        this.orphanParent.delete(o.block.hash);
+        this.receiveBlock(ctx, o.from, o.block);
+      }
     }
   }
 

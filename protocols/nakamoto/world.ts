@@ -49,6 +49,82 @@ export const FROM_MEMPOOL: CompactReconstruction = {
   },
 };
 
+/** One entry of a missing-bytes distribution: `share` of the block's bytes, drawn with relative `weight`. */
+export interface MissingShare {
+  share: number;
+  weight: number;
+}
+
+/** Options of `ProbabilisticReconstruction` (units: probabilities and shares of the block's bytes). */
+export interface ProbabilisticReconstructionOptions {
+  /** Probability that an ordinary node fails to rebuild a compact block (SimBlock: 0.13). */
+  failure: number;
+  /** Same for a churning node (SimBlock: 0.27). */
+  churnFailure: number;
+  /** Per node: 1 if it churns (its mempool is often stale after reconnecting). */
+  churn: Uint8Array;
+  /** After a failure, the share of the block's bytes an ordinary node fetches, by weight. */
+  missingOrdinary: MissingShare[];
+  /** Same for a churning node. */
+  missingChurn: MissingShare[];
+}
+
+/**
+ * SimBlock's compact-block model (dsg-titech/simblock `Node.receiveMessage` for
+ * CmpctBlockMessageTask, `getFailedBlockSize`): the receiver fails to rebuild a block with a
+ * fixed probability that depends only on whether it churns, and then fetches a random share of
+ * the block's bytes with getblocktxn/blocktxn. A statistical stand-in for mempool divergence,
+ * for comparing with SimBlock: it ignores what the receiver's mempool actually holds. Draws come
+ * from the receiving node's own `cmpct-reconstruction` stream, so runs stay deterministic.
+ */
+export class ProbabilisticReconstruction implements CompactReconstruction {
+  private readonly ordinaryTotal: number;
+  private readonly churnTotal: number;
+
+  constructor(readonly options: ProbabilisticReconstructionOptions) {
+    this.ordinaryTotal = options.missingOrdinary.reduce((a, m) => a + m.weight, 0);
+    this.churnTotal = options.missingChurn.reduce((a, m) => a + m.weight, 0);
+    if (!(this.ordinaryTotal > 0) || !(this.churnTotal > 0)) throw new RangeError('ProbabilisticReconstruction: each missing-bytes distribution needs a positive total weight');
+  }
+
+  /** `_holds` is ignored: the model stands for mempool divergence statistically. */
+  missing<T extends ChainTx>(ctx: ReconstructionContext, block: ChainBlock<T>, firstShortId: number, _holds?: (tx: T) => boolean): { count: number; bytes: number } {
+    const o = this.options;
+    const churns = o.churn[ctx.id] === 1;
+    const rng = ctx.rng('cmpct-reconstruction');
+    if (!(rng.next() < (churns ? o.churnFailure : o.failure))) return { count: 0, bytes: 0 };
+    const table = churns ? o.missingChurn : o.missingOrdinary;
+    let pick = rng.next() * (churns ? this.churnTotal : this.ordinaryTotal);
+    let share = table[table.length - 1].share;
+    for (const m of table) {
+      if (pick < m.weight) {
+        share = m.share;
+        break;
+      }
+      pick -= m.weight;
+    }
+    const shortIds = Math.max(0, block.txs.length - firstShortId);
+    return { count: Math.max(1, Math.round(shortIds * share)), bytes: Math.max(1, Math.floor(block.size * share)) };
+  }
+}
+
+/**
+ * Exactly ⌈share · n⌉ nodes flagged, in a seeded random order (SimBlock `makeRandomList`: a quota,
+ * not independent coin flips, so the share is met exactly in every run).
+ */
+export function quotaMask(n: number, share: number, rng: { int(n: number): number }): Uint8Array {
+  const mask = new Uint8Array(n);
+  const k = Math.min(n, Math.ceil(share * n - 1e-9));
+  for (let i = 0; i < k; i++) mask[i] = 1;
+  for (let i = n - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    const t = mask[i];
+    mask[i] = mask[j];
+    mask[j] = t;
+  }
+  return mask;
+}
+
 /**
  * CPU time charged to a node's virtual clock for the work it does itself, µs. Charged per node
  * (`ctx.charge`) even though the tree computes each outcome once for all nodes.
@@ -68,8 +144,16 @@ export interface NakamotoOptions<B, T> {
   txRelay: 'full' | 'pooled';
   /** Pooled mode: delay from submission until every mempool holds the tx, µs. */
   pooledDelayUs: number;
-  /** BIP 152 compact-block relay (high-bandwidth mode, up to 3 peers) instead of inv/getdata/block. */
+  /** BIP 152 compact-block relay instead of inv/getdata/block (see `compactMode`). */
   compactBlocks: boolean;
+  /**
+   * BIP 152 mode: `high-bandwidth` (default) — each node asks up to 3 peers to push cmpctblock
+   * unasked; `low-bandwidth` — blocks are still announced with inv, and a node asks a peer that
+   * speaks BIP 152 for the cmpctblock with getdata(MSG_CMPCT_BLOCK) (SimBlock's model).
+   */
+  compactMode?: 'high-bandwidth' | 'low-bandwidth';
+  /** Per node: 1 if it speaks BIP 152 (default: every node). Pairs use compact blocks only if both do. */
+  compactSupport?: Uint8Array;
   /** Fork-choice rule (MOST_WORK; anything else is a mutant for checker tests). */
   forkChoice: ForkChoice;
   /** Hash share per node (fraction of total hash power; attackers included). Length = nodes. */

@@ -198,6 +198,11 @@ function medianTimePast(e: PowEntry): number {
   return times[Math.floor(times.length / 2)];
 }
 
+/** Wire bytes of a filler tx besides its padding (version, kind, height, miner, n, 2 empty lists). */
+const FILLER_OVERHEAD_BYTES = 16;
+/** Smallest split filler tx, bytes (overhead + the 4-byte index). */
+const FILLER_MIN_TX_BYTES = FILLER_OVERHEAD_BYTES + 4;
+
 /** Coinbase size estimate reserved in block templates, bytes. */
 const COINBASE_RESERVE = 128;
 
@@ -218,9 +223,31 @@ export class PowChain implements Chain<Block, Tx, ChainState> {
 
   constructor(
     readonly params: ChainParams,
-    /** Padding bytes per mined block (a `filler` tx; SimBlock-style propagation benchmarks only). */
+    /** Padding bytes per mined block (`filler` txs; SimBlock-style propagation benchmarks only). */
     readonly fillerBytes = 0,
+    /**
+     * Wire size of each filler tx, bytes: the padding is split into fillers of this size (the
+     * last one takes the remainder), so a compact block carries one short id per filler as it
+     * would per mempool tx; 0 = one filler carrying all the padding.
+     */
+    readonly fillerTxBytes = 0,
   ) {}
+
+  /** The filler txs of a block at `height` by `miner`, `bytes` of wire size in total (about). */
+  private fillers(height: number, miner: number, bytes: number): Tx[] {
+    const coinbase = { height, miner };
+    if (this.fillerTxBytes <= 0) return [makeTx({ kind: 'filler', coinbase, fillerBytes: bytes })];
+    const out: Tx[] = [];
+    let left = bytes;
+    const each = Math.max(FILLER_MIN_TX_BYTES, this.fillerTxBytes);
+    for (let k = 0; left > 0; k++) {
+      // The last filler takes the remainder (never a sliver below the minimum size).
+      const size = left - each < FILLER_MIN_TX_BYTES ? left : each;
+      out.push(makeTx({ kind: 'filler', coinbase, fillerBytes: Math.max(4, size - FILLER_OVERHEAD_BYTES), fillerIndex: k }));
+      left -= size;
+    }
+    return out;
+  }
 
   /** Compact target a child of `parent` must carry (Bitcoin Core GetNextWorkRequired). */
   expectedBits(parent: PowEntry): number {
@@ -331,10 +358,7 @@ export class PowChain implements Chain<Block, Tx, ChainState> {
       chosen.push(tx);
       room -= tx.size;
     }
-    if (this.fillerBytes > 0) {
-      const filler = makeTx({ kind: 'filler', coinbase: { height, miner: t.miner }, fillerBytes: Math.min(this.fillerBytes, room) });
-      chosen.push(filler);
-    }
+    if (this.fillerBytes > 0) chosen.push(...this.fillers(height, t.miner, Math.min(this.fillerBytes, room)));
     const coinbase = makeTx({ kind: 'coinbase', coinbase: { height, miner: t.miner }, outputs: fees > 0 ? [{ value: fees, owner: this.payoutKey(ctx, t.miner) }] : [] });
     const all = [coinbase, ...chosen];
     return mineNonce({ version: 1, prevHash: parent.hash, merkleRoot: computeMerkleRoot(all), time, bits: this.expectedBits(parent) }, all);

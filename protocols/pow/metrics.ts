@@ -20,6 +20,14 @@ export function medianP90(values: number[]): { median: number; p90: number } | n
   return { median: at(0.5), p90: at(0.9) };
 }
 
+const meanOf = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+/** Sample standard deviation (0 for a single value). */
+function sdOf(xs: number[]): number {
+  if (xs.length < 2) return 0;
+  const m = meanOf(xs);
+  return Math.sqrt(xs.reduce((a, x) => a + (x - m) ** 2, 0) / (xs.length - 1));
+}
+
 export interface PowMetrics {
   /** Height of the best honest tip. */
   height: number;
@@ -30,6 +38,11 @@ export interface PowMetrics {
   /** Propagation to 50 % / 90 % of nodes over honest main-chain blocks, milliseconds. */
   propagation50Ms: { median: number; p90: number } | null;
   propagation90Ms: { median: number; p90: number } | null;
+  /**
+   * Mean and sample standard deviation over the same blocks of the time to reach 50 % / 90 % of
+   * nodes, milliseconds, and how many blocks reached 50 % / 90 % (null when none reached 50 %).
+   */
+  propagationMeanMs: { t50: number; t50Sd: number; t90: number | null; t90Sd: number | null; blocks50: number; blocks90: number } | null;
   /** Non-coinbase txs on the best honest chain, and per second of virtual time. */
   confirmedTxs: number;
   confirmedTxPerSec: number;
@@ -91,6 +104,7 @@ export function powMetrics(world: PowWorld, nodes: PowNode[], honest: readonly N
     staleRate: mined > 0 ? Math.max(0, stale) / mined : 0,
     propagation50Ms: medianP90(t50),
     propagation90Ms: medianP90(t90),
+    propagationMeanMs: t50.length ? { t50: meanOf(t50), t50Sd: sdOf(t50), t90: t90.length ? meanOf(t90) : null, t90Sd: t90.length ? sdOf(t90) : null, blocks50: t50.length, blocks90: t90.length } : null,
     confirmedTxs: txs,
     confirmedTxPerSec: simTimeUs > 0 ? txs / (simTimeUs / 1e6) : 0,
     confirmationLatencyS: medianP90(conf),

@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import type { Simulation } from '../../sim/kernel.ts';
 import type { ProtocolModule, ProtocolRun } from '../../sim/protocol.ts';
-import { fraction, integer } from '../../sim/scenario/schema.ts';
+import { fraction, integer, probability } from '../../sim/scenario/schema.ts';
 import type { Scenario } from '../../sim/scenario/schema.ts';
 import type { NodeId, Observer } from '../../sim/types.ts';
 import { duration, size } from '../../sim/units.ts';
@@ -16,7 +16,9 @@ import { ForkConvergence } from '../nakamoto/checkers.ts';
 import { DoubleSpendAttacker, installDoubleSpend, type DoubleSpendOutcome } from '../nakamoto/double-spend.ts';
 import { MOST_WORK } from '../nakamoto/fork-choice.ts';
 import { NakamotoNode } from '../nakamoto/node.ts';
-import { REQUEST_TIMEOUT_US } from '../nakamoto/world.ts';
+import { ProbabilisticReconstruction, quotaMask, REQUEST_TIMEOUT_US, type CompactReconstruction, type MissingShare } from '../nakamoto/world.ts';
+import { Rng } from '../../sim/rng.ts';
+import { SIMBLOCK_MISSING_CHURN, SIMBLOCK_MISSING_ORDINARY } from './simblock.ts';
 import { SelfishMiner } from './attacks/selfish.ts';
 import { TamperingMiner } from './attacks/tampering.ts';
 import { TimewarpAttacker } from './attacks/timewarp.ts';
@@ -100,6 +102,35 @@ const attackSchema = z
   .prefault({ kind: 'none' })
   .describe('Adversary, chosen by `kind`: none | double-spend | selfish | timewarp | tampering. The attacker is the last node.');
 
+/** A missing-bytes distribution: [share of the block's bytes, relative weight] pairs. */
+const missingTable = (who: string) =>
+  z
+    .array(z.tuple([fraction(), z.number().positive()]))
+    .min(1)
+    .describe(`After a failed reconstruction, the share of the block's bytes ${who} fetches with getblocktxn: [share, weight] pairs, one drawn by weight.`);
+
+const reconstructionSchema = z
+  .discriminatedUnion('kind', [
+    z.strictObject({ kind: z.literal('mempool') }).describe('BIP 152 as specified: the receiver fetches exactly the txs its mempool lacks.'),
+    z
+      .strictObject({
+        kind: z.literal('probabilistic'),
+        failure: probability().default(0.13).describe('Probability that an ordinary node fails to rebuild a compact block. Default 0.13 (SimBlock CBR_FAILURE_RATE_FOR_CONTROL_NODE).'),
+        churnFailure: probability().default(0.27).describe('Same for a churning node. Default 0.27 (SimBlock CBR_FAILURE_RATE_FOR_CHURN_NODE).'),
+        churnShare: fraction().default(0.976).describe('Share of nodes that churn (exactly ⌈share × nodes⌉, seeded). Churn here only raises the failure rate and the bytes fetched, as in SimBlock; nodes do not leave. Default 0.976 (SimBlock CHURN_NODE_RATE).'),
+        missing: z
+          .union([
+            z.literal('simblock').describe('SimBlock\'s tables: ordinary nodes fetch 1 % of the block; churning nodes a share from 1 % to 96 % (mean 8.7 %) (CBR_FAILURE_BLOCK_SIZE_DISTRIBUTION_*).'),
+            z.strictObject({ ordinary: missingTable('an ordinary node'), churn: missingTable('a churning node') }),
+          ])
+          .default('simblock')
+          .describe('Bytes fetched after a failure: simblock, or your own tables. Default simblock.'),
+      })
+      .describe('SimBlock\'s statistical model (a stand-in for mempool divergence that ignores the mempool): a receiver fails with a fixed probability, higher for churning nodes, and then fetches a random share of the block.'),
+  ])
+  .prefault({ kind: 'mempool' })
+  .describe('How a compact block is rebuilt, chosen by `kind`: mempool (default) | probabilistic.');
+
 export const powSchema = z
   .strictObject({
     name: z.literal('pow'),
@@ -110,8 +141,19 @@ export const powSchema = z
     miners: integer({ min: 1 }).optional().describe('Honest mining nodes (ids 0..miners−1, equal shares); omitted = every honest node mines.'),
     txRelay: z.enum(['full', 'pooled']).default('pooled').describe('full: every tx gossiped with inv/getdata (small networks); pooled: txs reach all mempools after `pooledDelay`. Default pooled.'),
     pooledDelay: duration().prefault('2s').describe('Pooled relay: tx propagation delay to every mempool (µs after parsing). Default 2s.'),
-    compactBlocks: z.boolean().default(false).describe('BIP 152 compact-block relay (high-bandwidth mode, 3 peers). Default false.'),
+    compactBlocks: z.boolean().default(false).describe('BIP 152 compact-block relay (mode: compactMode). Default false.'),
+    compactMode: z
+      .enum(['high-bandwidth', 'low-bandwidth'])
+      .default('high-bandwidth')
+      .describe('BIP 152 mode. high-bandwidth: each node asks 3 peers to push cmpctblock unasked (sendcmpct(1)). low-bandwidth: blocks are announced with inv and fetched with getdata(MSG_CMPCT_BLOCK) from peers that announced support (sendcmpct(0)) — SimBlock\'s model. Default high-bandwidth.'),
+    compactShare: fraction()
+      .default(1)
+      .describe('Share of nodes that speak BIP 152 (exactly ⌈share × nodes⌉, chosen with a seeded stream); two nodes use compact blocks only if both do, others get full blocks. SimBlock: 0.964 (CBR_USAGE_RATE). Default 1.'),
+    reconstruction: reconstructionSchema,
     fillerSize: size().prefault('0B').describe('Padding per mined block (bytes after parsing), for SimBlock-style propagation runs. Default 0B.'),
+    fillerTxSize: size()
+      .prefault('0B')
+      .describe('Split the padding into filler txs of this wire size (bytes after parsing; the last takes the remainder, ≥ 20 B each), so a compact block carries one 6-byte short id per filler as it would per mempool tx (180B gives SimBlock\'s 18 kB compact block for 535 kB). Default 0B: one filler tx.'),
     stopAfterBlocks: integer({ min: 0 }).default(0).describe('Miners stop after this many blocks in total (0 = never). Default 0.'),
     workload: workloadSchema,
     attack: attackSchema,
@@ -164,7 +206,12 @@ export function buildPow(scenario: Scenario<PowConfig>, seed: number, forkChoice
     txRelay: cfg.txRelay,
     pooledDelayUs: cfg.pooledDelay,
     compactBlocks: cfg.compactBlocks,
+    compactMode: cfg.compactMode,
+    // Quotas drawn only when the knob is off its default, so default runs consume no extra draws.
+    compactSupport: cfg.compactShare < 1 ? quotaMask(n, cfg.compactShare, Rng.stream(seed, 'pow/compact-support')) : undefined,
+    compactReconstruction: reconstructionModel(cfg.reconstruction, n, seed),
     fillerBytes: cfg.fillerSize,
+    fillerTxBytes: cfg.fillerTxSize,
     forkChoice,
     hashShare: share,
     stopAfterBlocks: cfg.stopAfterBlocks,
@@ -228,7 +275,11 @@ export function buildPow(scenario: Scenario<PowConfig>, seed: number, forkChoice
         store: { served: store.served, refusals: { ...store.refusals } },
       };
       if (outcome.doubleSpend) out.doubleSpend = { ...outcome.doubleSpend };
-      if (attack.kind === 'selfish') out.selfish = { q: attack.hashShare, gamma: attack.gamma, revenueShare: m.minerShare[attacker] ?? 0 };
+      if (attack.kind === 'selfish') {
+        const pool = nodes[attacker] as SelfishMiner;
+        const ties = pool.tiesOnPool + pool.tiesOnHonest;
+        out.selfish = { q: attack.hashShare, gamma: attack.gamma, revenueShare: m.minerShare[attacker] ?? 0, ties, effectiveGamma: ties > 0 ? pool.tiesOnPool / ties : null };
+      }
       if (attack.kind === 'timewarp') {
         const a = nodes[attacker] as TimewarpAttacker;
         let adopted = 0;
@@ -249,6 +300,19 @@ export function buildPow(scenario: Scenario<PowConfig>, seed: number, forkChoice
       return out;
     },
   };
+}
+
+/** The compact-block reconstruction model of a run (undefined = the relay's default, FROM_MEMPOOL). */
+function reconstructionModel(r: PowConfig['reconstruction'], n: number, seed: number): CompactReconstruction | undefined {
+  if (r.kind === 'mempool') return undefined;
+  const pairs = (t: [number, number][]): MissingShare[] => t.map(([share, weight]) => ({ share, weight }));
+  return new ProbabilisticReconstruction({
+    failure: r.failure,
+    churnFailure: r.churnFailure,
+    churn: quotaMask(n, r.churnShare, Rng.stream(seed, 'pow/churn')),
+    missingOrdinary: r.missing === 'simblock' ? SIMBLOCK_MISSING_ORDINARY : pairs(r.missing.ordinary),
+    missingChurn: r.missing === 'simblock' ? SIMBLOCK_MISSING_CHURN : pairs(r.missing.churn),
+  });
 }
 
 interface AttackKeys {

@@ -9,8 +9,10 @@
  *   tx      = version u8 (1) ‖ kind u8 ‖ body ‖ cs(#in) ‖ input* ‖ cs(#out) ‖ output*
  *   body    = coinbase: u32 height ‖ u32 miner         transfer: (empty)
  *             storage:  cs(|p|) ‖ encodeStoragePayload  access:  cs(|p|) ‖ encodeAccessPayload
- *             filler:   u32 height ‖ u32 miner ‖ u32 n ‖ n zero bytes (benchmark padding,
- *                       SimBlock-style block bytes; height+miner keep each filler's txid unique)
+ *             filler:   u32 height ‖ u32 miner ‖ u32 n ‖ n padding bytes (benchmark padding,
+ *                       SimBlock-style block bytes; height+miner keep each filler's txid unique;
+ *                       the padding is zeros, except that the k-th filler of a block, k ≥ 1,
+ *                       starts it with u32 k — so a block may carry many distinct fillers)
  *   input   = prev txid[32] ‖ u32 index ‖ Ed25519 signature[64]
  *   output  = u64 value ‖ owner Ed25519 public key[32]
  *
@@ -54,6 +56,8 @@ export interface TxFields {
   coinbase?: { height: number; miner: number };
   /** Filler only: padding bytes. */
   fillerBytes?: number;
+  /** Filler only: index among the block's fillers (0 or absent for the first; ≥ 1 needs fillerBytes ≥ 4). */
+  fillerIndex?: number;
 }
 
 export interface Tx extends Readonly<Omit<TxFields, 'inputs' | 'outputs'>> {
@@ -158,7 +162,11 @@ function encode(f: TxFields, signatures: readonly Uint8Array[] | null): Uint8Arr
       w.u32(f.coinbase!.height);
       w.u32(f.coinbase!.miner);
       w.u32(f.fillerBytes!);
-      w.zeros(f.fillerBytes!);
+      if (f.fillerIndex) {
+        if (f.fillerBytes! < 4) throw new RangeError('a filler with an index needs at least 4 padding bytes');
+        w.u32(f.fillerIndex);
+        w.zeros(f.fillerBytes! - 4);
+      } else w.zeros(f.fillerBytes!);
       break;
     case 'transfer':
       break;
@@ -217,6 +225,7 @@ export function makeTx(fields: TxFields, sign?: (index: number, sighash: Uint8Ar
     access: fields.access,
     coinbase: fields.coinbase,
     fillerBytes: fields.fillerBytes,
+    fillerIndex: fields.fillerIndex,
     inputs: Object.freeze(inputs.map((inp, i) => Object.freeze({ txid: inp.txid, index: inp.index, signature: signatures[i] }))),
     outputs: Object.freeze([...(fields.outputs ?? [])]),
     size: bytes.length,
@@ -229,7 +238,7 @@ export function makeTx(fields: TxFields, sign?: (index: number, sighash: Uint8Ar
 
 /** Same transaction with input signatures replaced (for forgery tests and attackers). */
 export function withSignatures(tx: Tx, signatures: Uint8Array[]): Tx {
-  const fields: TxFields = { kind: tx.kind, storage: tx.storage, access: tx.access, coinbase: tx.coinbase, fillerBytes: tx.fillerBytes, outputs: [...tx.outputs], inputs: tx.inputs.map((i) => ({ txid: i.txid, index: i.index })) };
+  const fields: TxFields = { kind: tx.kind, storage: tx.storage, access: tx.access, coinbase: tx.coinbase, fillerBytes: tx.fillerBytes, fillerIndex: tx.fillerIndex, outputs: [...tx.outputs], inputs: tx.inputs.map((i) => ({ txid: i.txid, index: i.index })) };
   return makeTx(fields, (i) => signatures[i]);
 }
 

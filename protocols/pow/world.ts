@@ -21,8 +21,10 @@ export interface PowOptions extends NakamotoOptions<Block, Tx> {
   retargetInterval: number;
   /** Largest block, bytes. */
   maxBlockBytes: number;
-  /** Padding bytes per mined block (a `filler` tx; SimBlock-style propagation benchmarks only). */
+  /** Padding bytes per mined block (`filler` txs; SimBlock-style propagation benchmarks only). */
   fillerBytes: number;
+  /** Wire size of each filler tx, bytes (0 = one filler for all the padding). */
+  fillerTxBytes?: number;
 }
 
 /** The pow protocol's wire messages: the shared relay's, carrying HealthChain blocks and txs. */
@@ -63,7 +65,7 @@ export class PowWorld extends NakamotoWorld<Block, Tx, ChainState> {
     const state = ChainState.empty().derive();
     alloc.outputs.forEach((o, i) => state.utxo.set(outpointKey(alloc.txid, i), { value: o.value, owner: o.owner, height: 0 }));
     state.txIndex.set(alloc.txid, 0);
-    super(options, new PowChain(params, options.fillerBytes), { block: genesis, state, work: workOfBits(bits) }, nodeCount);
+    super(options, new PowChain(params, options.fillerBytes, options.fillerTxBytes ?? 0), { block: genesis, state, work: workOfBits(bits) }, nodeCount);
   }
 
   get genesisAllocation(): Tx {

@@ -22,10 +22,11 @@ import { PROTOCOLS, protocolSchemas } from '../registry.ts';
 import { buildSimulation } from '../../sim/runner.ts';
 import { validateScenario } from '../../sim/scenario/index.ts';
 import type { Scenario } from '../../sim/scenario/schema.ts';
+import { clearKeyCacheMemory, type KeyCacheSource } from '../crypto/keycache.ts';
 import { decrypt, encrypt } from '../crypto/paillier.ts';
 import { seededRandom } from '../crypto/random.ts';
 import { KeyRing } from '../pbft/auth.ts';
-import { keyStoreFor } from './key-store.ts';
+import { processKeySources } from './keys.ts';
 import { layoutOf, settlementWorld, type SettlementConfig } from './module.ts';
 import { buildPayment, signPayment, verifyPayment } from './payment.ts';
 
@@ -141,10 +142,83 @@ export function benchSettlement(o: { bits: readonly number[]; payments?: number;
       simSeconds: round(result.simTimeUs / 1e6, 3), blocks: summary.blocks,
     });
     log(`${bits} bits: ${summary.committed} payments in ${round(wallMs, 1)} ms = ${round(perSec, 3)}/s, ratio ${round(perSec / cryptoLimitPerSec, 3)}`);
-    keyStoreFor(cfg.keySeed).flush();
   }
   const cpu = cpus();
   return { runs, machine: { cpu: cpu[0]?.model ?? 'unknown', cores: cpu.length, node: process.version, loadAvgBefore: before.map((x) => round(x)), loadAvgAfter: loadavg().map((x) => round(x)) } };
+}
+
+export interface SettlementStartupResult {
+  patients: number;
+  bits: number;
+  /** Nodes of the scenario (orderers, organisations, regulator, patients). */
+  nodes: number;
+  /** First start in this process: scenario validation + building the run (keys from disk or generated), ms. */
+  firstMs: number;
+  firstSources: Record<KeyCacheSource, number>;
+  /** Second start after forgetting the in-memory keys: every key from the warm disk cache, ms. */
+  warmMs: number;
+  /** CPU time of the warm start (user + system, this process), ms: less disturbed by other load than warmMs. */
+  warmCpuMs: number;
+  firstCpuMs: number;
+  warmSources: Record<KeyCacheSource, number>;
+  /** The issue's target for `warmMs`, ms. */
+  targetMs: number;
+  machine: { cpu: string; cores: number; node: string; loadAvgBefore: number[]; loadAvgAfter: number[] };
+}
+
+/** The start-up scenario: `patients` patients with 4 orderers, 3 hospitals + insurer, `bits`-bit keys. */
+export function startupScenario(bits: number, patients: number): Scenario<SettlementConfig> {
+  const raw = {
+    name: `bench-settlement-startup-${bits}`,
+    seed: 1,
+    duration: '1s',
+    network: { nodes: 4 + 4 + 1 + patients, regions: { preset: 'uniform-lan' }, topology: { kind: 'full-mesh' } },
+    protocol: { name: 'settlement', keyBits: bits, patients },
+  };
+  return validateScenario(raw, protocolSchemas(), { file: 'bench settlement --startup' }) as Scenario<SettlementConfig>;
+}
+
+/**
+ * `medsim bench settlement --startup`: how long a scenario with `patients` patients takes to
+ * start (validate + build every node with its keys and genesis balance), once as the process
+ * finds the cache (cold: keys generated and written) and once more with the in-memory keys
+ * forgotten (warm: every key read and checked from .cache/medsim/keys/). Target: warm < 10 s for
+ * 500 patients at 2048 bits (issue 12).
+ */
+export function benchSettlementStartup(o: { bits: number; patients: number; log?: (line: string) => void }): SettlementStartupResult {
+  const log = o.log ?? (() => {});
+  const before = loadavg();
+  const start = () => {
+    const t0 = performance.now(); // wall-clock: benchmark
+    const c0 = process.cpuUsage();
+    const was = { ...processKeySources };
+    const scenario = startupScenario(o.bits, o.patients);
+    buildSimulation(scenario as Scenario, PROTOCOLS, scenario.seed);
+    const ms = performance.now() - t0; // wall-clock: benchmark
+    const c = process.cpuUsage(c0);
+    const cpuMs = (c.user + c.system) / 1000;
+    const sources = { memory: processKeySources.memory - was.memory, disk: processKeySources.disk - was.disk, generated: processKeySources.generated - was.generated };
+    return { ms, cpuMs, sources, nodes: scenario.network.nodes };
+  };
+  log(`${o.patients} patients at ${o.bits} bits: first start (generates the keys missing from .cache/medsim/keys/)…`);
+  clearKeyCacheMemory();
+  const first = start();
+  log(`first start ${round(first.ms, 1)} ms (keys: ${JSON.stringify(first.sources)}); warm start…`);
+  clearKeyCacheMemory();
+  const warm = start();
+  log(`warm start ${round(warm.ms, 1)} ms wall, ${round(warm.cpuMs, 1)} ms CPU (keys: ${JSON.stringify(warm.sources)})`);
+  const cpu = cpus();
+  return {
+    patients: o.patients, bits: o.bits, nodes: first.nodes, firstMs: round(first.ms, 1), firstCpuMs: round(first.cpuMs, 1), firstSources: first.sources, warmMs: round(warm.ms, 1), warmCpuMs: round(warm.cpuMs, 1), warmSources: warm.sources, targetMs: 10_000,
+    machine: { cpu: cpu[0]?.model ?? 'unknown', cores: cpu.length, node: process.version, loadAvgBefore: before.map((x) => round(x)), loadAvgAfter: loadavg().map((x) => round(x)) },
+  };
+}
+
+export function formatSettlementStartup(r: SettlementStartupResult): string {
+  return [
+    `${r.patients} patients at ${r.bits} bits (${r.nodes} nodes): first start ${r.firstMs} ms (keys ${JSON.stringify(r.firstSources)}), warm start ${r.warmMs} ms wall, ${r.warmCpuMs} ms CPU (keys ${JSON.stringify(r.warmSources)}); target warm < ${r.targetMs} ms: ${r.warmMs < r.targetMs ? 'met' : 'NOT met'}`,
+    `machine: ${r.machine.cpu}, ${r.machine.cores} cores, Node ${r.machine.node}; load ${r.machine.loadAvgBefore.join(' ')} → ${r.machine.loadAvgAfter.join(' ')}`,
+  ].join('\n');
 }
 
 export function formatSettlementBench(r: SettlementBenchResult): string {

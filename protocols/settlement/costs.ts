@@ -25,7 +25,7 @@ import { proveRingPedersen, verifyRingPedersen } from '../crypto/ring-pedersen.t
 import { verify as edVerify } from '../crypto/ed25519.ts';
 import { KeyRing, makeTag } from '../pbft/auth.ts';
 import { Code, fillHeader, newHeader } from '../pbft/messages.ts';
-import { KeyStore } from './key-store.ts';
+import { SettlementKeys } from './keys.ts';
 import { Directory, Layout } from './parties.ts';
 import { buildPayment, signPayment, verifyPayment, type PaymentEnv } from './payment.ts';
 import type { SettlementCosts } from './world.ts';
@@ -64,7 +64,7 @@ const CALIBRATION_SEED = 'medchain-sim/calibration/settlement/v1';
 /** Calibration entries for the given key sizes (setup size 2048). */
 function entries(options: { bits: readonly number[]; quick: boolean }): CalibrationEntry[] {
   const setupBits = 2048;
-  const store = new KeyStore(CALIBRATION_SEED);
+  const store = new SettlementKeys(CALIBRATION_SEED);
   const out: CalibrationEntry[] = [];
   const keys = new KeyRing(CALIBRATION_SEED);
   const digest = 'ab'.repeat(32);

@@ -8,7 +8,7 @@
  */
 import { z } from 'zod';
 import type { RunResult, Simulation } from '../../sim/kernel.ts';
-import type { ProtocolModule } from '../../sim/protocol.ts';
+import type { ProtocolModule, ProtocolRun } from '../../sim/protocol.ts';
 import { integer, fraction } from '../../sim/scenario/schema.ts';
 import type { Scenario } from '../../sim/scenario/schema.ts';
 import type { NodeId, ProtocolNode } from '../../sim/types.ts';
@@ -24,9 +24,10 @@ import { PbftReplica, type PbftOptions } from '../pbft/replica.ts';
 import { CHEAT_KINDS, CheatingPatient, DoubleSpender, EndorseAnythingPeer, ReplayAttacker, type CheatKind } from './adversaries.ts';
 import { makeSettlementCheckers } from './checkers.ts';
 import { costNames, settlementCosts } from './costs.ts';
-import { keyStoreFor } from './key-store.ts';
+import { SettlementKeys } from './keys.ts';
 import type { SettleMessage } from './messages.ts';
-import { MUTANT_NAMES, MUTANTS } from './mutants.ts';
+import { MUTANTS, type SettlementMutant } from './mutants.ts';
+import { settlementHeadline } from './outcomes.ts';
 import { OrdererNode } from './orderer.ts';
 import { Directory, Layout } from './parties.ts';
 import { PatientNode } from './patient.ts';
@@ -71,7 +72,7 @@ export const settlementSchema = z
     keyBits: z.union([z.literal(1024), z.literal(2048), z.literal(4096)]).default(1024).describe('Paillier modulus size of every account and of the regulator (bits): 1024, 2048 or 4096. Default 1024.'),
     setupBits: z.union([z.literal(2048), z.literal(3072)]).default(2048).describe('Size of the regulator\'s ring-Pedersen modulus N̂ (bits). Default 2048.'),
     amountBits: integer({ min: 8, max: 256 }).default(64).describe('ℓ: amounts and balances lie in [0, 2^ℓ) amount units (bits). Default 64.'),
-    keySeed: z.string().min(1).default('medchain-sim/settlement/v1').describe('Seed of every Paillier and ring-Pedersen key (keys are cached on disk by seed, label and size, results/cache/keys/); "run" derives the keys from the run seed. Default "medchain-sim/settlement/v1": the same parties in every run.'),
+    keySeed: z.string().min(1).default('medchain-sim/settlement/v1').describe('Seed of every Paillier and ring-Pedersen key (keys are cached on disk by seed, label and size: .cache/medsim/keys/ or $MEDSIM_CACHE_DIR/keys, outside git); "run" derives the keys from the run seed. Default "medchain-sim/settlement/v1": the same parties in every run.'),
     orderers: integer({ min: 1, max: 100 }).default(4).describe('Ordering nodes: the PBFT committee (tolerates f = ⌊(K − 1)/3⌋ Byzantine). Default 4.'),
     hospitals: integer({ min: 1, max: 100 }).default(3).describe('TCM hospitals: organisations with an endorsing and committing peer each. Default 3.'),
     insurer: z.boolean().default(true).describe('Whether the medical-insurance centre is an organisation (a payee and endorser). Default true.'),
@@ -139,7 +140,6 @@ export const settlementSchema = z
       .prefault({})
       .describe('CPU costs of the real cryptography (docs/settlement.md "CPU costs").'),
     adversaries: z.array(adversarySchema).default([]).describe('Attacks (docs/settlement.md "Attacks"). Default none.'),
-    mutant: z.enum(MUTANT_NAMES as [string, ...string[]]).optional().describe(`Deliberately broken honest nodes for checker tests: ${MUTANT_NAMES.join(' | ')}.`),
   })
   .superRefine((c, ctx) => {
     const orgNames = [...Array.from({ length: c.hospitals }, (_, j) => `hospital/${j}`), ...(c.insurer ? ['insurer'] : [])];
@@ -209,7 +209,7 @@ const quantile = (h: { count: number; p50: number; p90: number; p99: number; max
 /** Builds the shared world of a run (exported for tests and the benchmark). */
 export function settlementWorld(cfg: SettlementConfig, seed: number, layout: Layout): SettlementWorld {
   const keySeed = cfg.keySeed === 'run' ? `run/${seed}` : cfg.keySeed;
-  const directory = new Directory(layout, { keyBits: cfg.keyBits, setupBits: cfg.setupBits, patientBalance: BigInt(cfg.balances.patient), orgBalance: BigInt(cfg.balances.organisation) }, keyStoreFor(keySeed));
+  const directory = new Directory(layout, { keyBits: cfg.keyBits, setupBits: cfg.setupBits, patientBalance: BigInt(cfg.balances.patient), orgBalance: BigInt(cfg.balances.organisation) }, new SettlementKeys(keySeed));
   const keys = KeyRing.fromSeed(seed);
   const payment: PaymentEnv = { directory, amountBits: cfg.amountBits, verifySignature: (node, d, s) => keys.verify(node, d, s) };
   const orgIndex = (name: string) => layout.orgs.find((o) => o.name === name)!.index;
@@ -247,11 +247,11 @@ export function layoutOf(cfg: SettlementConfig): Layout {
   return new Layout({ orderers: cfg.orderers, hospitals: cfg.hospitals, insurer: cfg.insurer, patients: cfg.patients, extraNodes: replayNodes });
 }
 
-export const settlementModule: ProtocolModule<SettlementConfig, SettleMessage | PbftMessage> = {
-  name: 'settlement',
-  description: 'Seed 002 confidential settlement: Paillier balances with ZK proofs; endorse, order (PBFT), validate; regulator audit',
-  schema: settlementSchema,
-  build(scenario: Scenario<SettlementConfig>, seed: number) {
+/**
+ * One run of the settlement protocol; `mutant` (mutants.ts, reached only through
+ * `settlementModule.mutants`) replaces one rule of the honest peers or committers.
+ */
+export function buildSettlement(scenario: Scenario<SettlementConfig>, seed: number, mutantName?: string): ProtocolRun<SettleMessage | PbftMessage> {
     const cfg = scenario.protocol;
     const layout = layoutOf(cfg);
     if (scenario.network.nodes < layout.nodes) {
@@ -272,7 +272,7 @@ export const settlementModule: ProtocolModule<SettlementConfig, SettleMessage | 
     const replayPoll = cfg.adversaries.find((a) => a.kind === 'replay')?.poll ?? 200_000;
     const byzOrderers = cfg.pbft.byzantine ? layout.orderers.slice(0, cfg.pbft.byzantine.count) : [];
     const byzantineCommitters = new Set<NodeId>([...byzantineOrgs].map((o) => layout.orgs[o].peer));
-    const mutant = cfg.mutant ? MUTANTS[cfg.mutant] : undefined;
+    const mutant: SettlementMutant | undefined = mutantName !== undefined ? MUTANTS[mutantName] : undefined;
 
     const settlementCheckers = makeSettlementCheckers(w, byzantineCommitters);
     const pbftCheckers = makeCheckers(new Set(byzOrderers));
@@ -391,7 +391,7 @@ export const settlementModule: ProtocolModule<SettlementConfig, SettleMessage | 
             replays: replayers.reduce((n, r) => n + r.replays, 0),
             byzantineEndorsers: [...byzantineOrgs].map((o) => layout.orgs[o].name),
             byzantineOrderers: byzOrderers,
-            mutant: cfg.mutant ?? null,
+            mutant: mutantName ?? null,
           },
           checked: { payments: settlementCheckers.valid.checked },
           cpu: table
@@ -401,5 +401,15 @@ export const settlementModule: ProtocolModule<SettlementConfig, SettleMessage | 
         };
       },
     };
-  },
+}
+
+export const settlementModule: ProtocolModule<SettlementConfig, SettleMessage | PbftMessage> = {
+  name: 'settlement',
+  description: 'Seed 002 confidential settlement: Paillier balances with ZK proofs; endorse, order (PBFT), validate; regulator audit',
+  schema: settlementSchema,
+  build: (scenario, seed) => buildSettlement(scenario, seed),
+  headline: settlementHeadline,
+  mutants: Object.fromEntries(
+    Object.entries(MUTANTS).map(([name, m]) => [name, { description: m.description, invariant: m.invariant, build: (scenario: Scenario<SettlementConfig>, seed: number) => buildSettlement(scenario, seed, name) }]),
+  ),
 };

@@ -10,7 +10,7 @@
  *
  * Accounts (ledger keys `balance/<account>`): `patient/<i>`, `hospital/<j>`, `insurer`. Each
  * balance is a Paillier ciphertext under its owner's key; the regulator has a key (for E_R(T))
- * but no balance. Keys come from a `KeyStore` keyed by the scenario's key seed, so every node and
+ * but no balance. Keys come from `SettlementKeys` (keys.ts) keyed by the scenario's key seed, so every node and
  * every checker of a run, and every run with that key seed, use the same keys.
  *
  * Who may use what: a node uses the private key of its own account only; the directory hands out
@@ -20,7 +20,7 @@
 import type { NodeId } from '../../sim/types.ts';
 import type { PaillierKeyPair, PaillierPublicKey } from '../crypto/paillier.ts';
 import type { RingPedersenParams, RingPedersenSetup } from '../crypto/ring-pedersen.ts';
-import type { KeyStore } from './key-store.ts';
+import type { SettlementKeys } from './keys.ts';
 
 export type AccountKind = 'patient' | 'hospital' | 'insurer';
 
@@ -116,7 +116,7 @@ export class Directory {
   constructor(
     readonly layout: Layout,
     readonly options: DirectoryOptions,
-    readonly store: KeyStore,
+    readonly store: SettlementKeys,
   ) {
     const add = (id: string, kind: AccountKind, node: NodeId, org: number | null, amount: bigint) => {
       const kp = store.paillier(`account/${id}`, options.keyBits);
@@ -131,7 +131,6 @@ export class Directory {
     for (const o of layout.orgs) add(o.name, o.name === 'insurer' ? 'insurer' : 'hospital', o.peer, o.index, options.orgBalance);
     this.regulatorKey = store.paillier('regulator', options.keyBits);
     this.setupWithTrapdoor = store.ringPedersen('regulator/setup', options.setupBits);
-    store.flush();
   }
 
   get setup(): RingPedersenParams {

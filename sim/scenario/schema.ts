@@ -19,7 +19,7 @@
  * bits per second, custom region latencies integer microseconds.
  */
 import { z } from 'zod';
-import { bandwidth, duration, formatDuration } from '../units.ts';
+import { bandwidth, duration, formatDuration, size } from '../units.ts';
 import { expecting } from './meta.ts';
 
 // ---------------------------------------------------------------------------------------------
@@ -75,6 +75,8 @@ function nodeIdList(what: string) {
 
 /** Names of the built-in region tables (latency, bandwidth, node distribution) the network model provides. */
 export const REGION_PRESETS = ['bitcoin-2019', 'bitcoin-2015', 'uniform-lan'] as const;
+/** Names of the built-in outbound-degree tables (sim/regions.ts DEGREE_PRESETS). */
+export const DEGREE_PRESET_NAMES = ['bitcoin-2015'] as const;
 export type RegionPreset = (typeof REGION_PRESETS)[number];
 
 const NAME_RE = /^[a-z0-9_-]+$/;
@@ -171,6 +173,23 @@ function topologySchema() {
           degree: integer({ min: 1 }).default(8).describe('Number of peers each node dials (integer; clamped to nodes − 1). Default 8.'),
         })
         .describe('Random graph: each node connects to `degree` distinct random peers (links are bidirectional).'),
+      z
+        .strictObject({
+          kind: z.literal('random-degrees'),
+          outbound: z
+            .union([
+              z.enum(DEGREE_PRESET_NAMES).describe(`A built-in table: ${DEGREE_PRESET_NAMES.join(', ')} (SimBlock's Bitcoin 2015 outbound-degree distribution, after Miller et al. 2015; mean 8.6).`),
+              expecting(z.array(fraction()).min(1), 'a list of shares, like [0.2, 0.3, 0.5]').describe('Share of nodes that dial 1, 2, 3, … outbound peers (element k is the share dialling k + 1); must sum to 1 (±1e-6).'),
+            ])
+            .default('bitcoin-2015')
+            .describe('Outbound-degree distribution: a preset name or a list of shares. Default bitcoin-2015.'),
+        })
+        .superRefine((t, ctx) => {
+          if (!Array.isArray(t.outbound)) return;
+          const sum = t.outbound.reduce((a, b) => a + b, 0);
+          if (Math.abs(sum - 1) > 1e-6) ctx.addIssue({ code: 'custom', path: ['outbound'], message: `expected shares that sum to 1, got a sum of ${Number(sum.toPrecision(10))}`, params: { expected: 'shares that sum to 1' } });
+        })
+        .describe('SimBlock\'s routing table (BitcoinCoreTable): each node dials a number of distinct random peers drawn by quota from `outbound`; inbound links are unlimited; links are bidirectional.'),
       z.strictObject({ kind: z.literal('full-mesh') }).describe('Every node is linked to every other node.'),
       z
         .strictObject({
@@ -183,7 +202,7 @@ function topologySchema() {
         .describe('Exactly the listed links.'),
     ])
     .prefault({ kind: 'random' })
-    .describe('Peer-to-peer overlay, chosen by `kind`: random (the default, also when `kind` is left out; degree 8) | full-mesh | explicit.');
+    .describe('Peer-to-peer overlay, chosen by `kind`: random (the default, also when `kind` is left out; degree 8) | random-degrees | full-mesh | explicit.');
 }
 
 function partitionSchema() {
@@ -241,6 +260,28 @@ function networkSchema() {
         .describe('Overrides the region table bandwidth for all nodes.'),
       loss: probability().default(0).describe('Probability that a message is dropped (0..1). Default 0.'),
       duplication: probability().default(0).describe('Probability that a message is delivered twice (0..1). Default 0.'),
+      latency: z
+        .strictObject({
+          distribution: z
+            .enum(['uniform', 'pareto'])
+            .default('uniform')
+            .describe('uniform: mean × U(1 − jitter, 1 + jitter); pareto: Pareto with the region table\'s mean and minimum mean − paretoGap, shape mean / paretoGap (SimBlock Network.getLatency: shape 0.2/ms × mean, scale mean − 5 ms). Default uniform.'),
+          paretoGap: duration({ positive: true }).prefault('5ms').describe('Pareto only: how far the minimum latency lies below the mean (µs after parsing; clamped to half the mean). Default 5ms (SimBlock).'),
+        })
+        .prefault({})
+        .describe('Per-message latency distribution around the region table\'s mean.'),
+      uploads: z
+        .strictObject({
+          mode: z
+            .enum(['fifo', 'stop-and-wait'])
+            .default('fifo')
+            .describe('fifo: a node\'s messages queue on its upload link, each starting when the previous one\'s last byte left. stop-and-wait: one message in flight — the next starts when the previous has arrived (SimBlock Node.sendNextBlockMessage). Default fifo.'),
+          controlBytes: size().prefault('0B').describe('Messages of at most this size are control messages: they neither wait for nor occupy the upload link (SimBlock: inv, getdata and getblocktxn are never queued behind blocks). Bytes after parsing; default 0B (none).'),
+          controlDelay: duration().prefault('0s').describe('Extra one-way delay of every control message (µs after parsing). Default 0s; SimBlock 10ms (AbstractMessageTask).'),
+          bulkDelay: duration().prefault('0s').describe('Extra one-way delay of every other message, counted in the stop-and-wait busy time (µs after parsing). Default 0s; SimBlock 2ms (Node.processingTime).'),
+        })
+        .prefault({})
+        .describe('How a node\'s messages share its upload link.'),
       topology: topologySchema(),
       partitions: z.array(partitionSchema()).default([]).describe('Network partitions, each active from `start` to `end`. Default none.'),
       clogs: z.array(clogSchema()).default([]).describe('Periods of extra delay on some links. Default none.'),

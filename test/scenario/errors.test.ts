@@ -139,7 +139,7 @@ protocol:
 
   it('wrong discriminator: topology kind; missing discriminator', () => {
     expect(errorFor(MINIMAL.replace('nodes: 10', 'nodes: 10\n  topology:\n    kind: fullmesh')).message).toBe(
-      'x.yaml:6:5: network.topology.kind: expected one of "random", "full-mesh", "explicit", got "fullmesh" — did you mean "full-mesh"?',
+      'x.yaml:6:5: network.topology.kind: expected one of "random", "random-degrees", "full-mesh", "explicit", got "fullmesh" — did you mean "full-mesh"?',
     );
     expect(errorFor(MINIMAL.replace('  name: gossip', '  count: 3')).message).toBe(
       'x.yaml:5:1: protocol.name: missing required key "name": expected one of "gossip", "pbft"',

@@ -53,11 +53,11 @@ describe('JSON Schema export', () => {
 
   it('network keys and protocols are present', () => {
     const net = schema.properties.network;
-    expect(Object.keys(net.properties)).toEqual(['nodes', 'regions', 'jitter', 'bandwidth', 'loss', 'duplication', 'topology', 'partitions', 'clogs']);
+    expect(Object.keys(net.properties)).toEqual(['nodes', 'regions', 'jitter', 'bandwidth', 'loss', 'duplication', 'latency', 'uploads', 'topology', 'partitions', 'clogs']);
     expect(net.properties.nodes).toMatchObject({ type: 'integer', minimum: 1, maximum: 100000 });
     expect(net.properties.loss.default).toBe(0);
     expect(schema.properties.protocol.oneOf.map((o: Json) => o.properties.name.const).sort()).toEqual(['gossip', 'pbft']);
-    expect(net.properties.topology.oneOf.map((o: Json) => o.properties.kind.const)).toEqual(['random', 'full-mesh', 'explicit']);
+    expect(net.properties.topology.oneOf.map((o: Json) => o.properties.kind.const)).toEqual(['random', 'random-degrees', 'full-mesh', 'explicit']);
   });
 
   it('is plain JSON', () => {

@@ -29,6 +29,8 @@ describe('loading a valid scenario', () => {
       name: 't', seed: 1, duration: 3_600_000_000,
       network: {
         nodes: 10, regions: { preset: 'bitcoin-2019' }, jitter: 0.1, loss: 0, duplication: 0,
+        latency: { distribution: 'uniform', paretoGap: 5000 },
+        uploads: { mode: 'fifo', controlBytes: 0, controlDelay: 0, bulkDelay: 0 },
         topology: { kind: 'random', degree: 8 }, partitions: [], clogs: [],
       },
       faults: { crashes: [] },

@@ -1,5 +1,5 @@
 /**
- * Small settlement worlds for tests: 1024-bit keys (cached under results/cache/keys/ after the
+ * Small settlement worlds for tests: 1024-bit keys (cached under .cache/medsim/keys/ after the
  * first run), 3 hospitals + insurer, a few patients, uniform LAN.
  */
 import { settlementModule, settlementSchema, layoutOf, settlementWorld, type SettlementConfig } from '../../protocols/settlement/module.ts';

@@ -104,7 +104,10 @@ describe('settlement ledger: validate and commit (Fabric VSCC + MVCC)', () => {
     // 2e: someone else's signature over the id
     expect(verifyPayment(w.payment, { ...p1, authorization: w.keys.sign(dir.account('patient/1')!.node, p1.txId) }).reason).toBe('2e');
     // the proofs are bound to the header: another payee in the body breaks every proof
-    const moved = { ...p1.tx, payee: 'hospital/1' };
+    // (to a payee under whose key T_B is still a unit below n², so the proofs are reached)
+    const other = ['hospital/1', 'hospital/2', 'insurer'].find((o) => isValidCiphertext(dir.account(o)!.publicKey, p1.tx.transfer.transferB))!;
+    expect(other).toBeDefined();
+    const moved = { ...p1.tx, payee: other };
     const v = verifyPayment(w.payment, { tx: moved, txId: p1.txId, authorization: p1.authorization });
     expect(v.checks).toMatchObject({ malformed: true, '2a': false, '2b': false, '2c': false, '2d': false, '2r': false });
   });

@@ -15,6 +15,9 @@ export class DelayingReplica extends ReplicaWrapper {
   }
   protected override outgoing(ctx: NodeContext<PbftMessage>, to: NodeId, msg: PbftMessage): void {
     const delay = Math.round(ctx.rng('adv-delay').uniform(this.minUs, this.maxUs));
+    // Evidence it acted (tests assert it): messages held back, and their total extra delay in µs.
+    ctx.metrics.counter('pbft.adversary.delayed').inc();
+    ctx.metrics.counter('pbft.adversary.delay-us').inc(delay);
     this.later(ctx, delay, () => ctx.send(to, msg));
   }
 }

@@ -14,5 +14,6 @@ export class SilentReplica extends ReplicaWrapper {
   }
   protected override outgoing(ctx: NodeContext<PbftMessage>, to: NodeId, msg: PbftMessage): void {
     if (ctx.now() < this.fromUs) ctx.send(to, msg);
+    else ctx.metrics.counter('pbft.adversary.silenced').inc(); // evidence it acted (tests assert it)
   }
 }

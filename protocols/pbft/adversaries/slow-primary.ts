@@ -14,7 +14,9 @@ export class SlowPrimary extends ReplicaWrapper {
     super(inner, keys);
   }
   protected override outgoing(ctx: NodeContext<PbftMessage>, to: NodeId, msg: PbftMessage): void {
-    if (msg.type === 'pre-prepare') this.later(ctx, this.holdUs, () => ctx.send(to, msg));
-    else ctx.send(to, msg);
+    if (msg.type === 'pre-prepare') {
+      ctx.metrics.counter('pbft.adversary.held-pre-prepares').inc(); // evidence it acted (tests assert it)
+      this.later(ctx, this.holdUs, () => ctx.send(to, msg));
+    } else ctx.send(to, msg);
   }
 }

@@ -18,7 +18,10 @@ export class TwinOriginal extends ReplicaWrapper {
     super(inner, keys);
   }
   protected override incoming(ctx: NodeContext<PbftMessage>, from: NodeId, msg: PbftMessage): void {
-    if (ctx.rng('twins').chance(this.forward)) ctx.send(this.twin, msg);
+    if (ctx.rng('twins').chance(this.forward)) {
+      ctx.metrics.counter('pbft.adversary.twin-forwarded').inc(); // evidence the twins ran (tests assert it)
+      ctx.send(this.twin, msg);
+    }
     super.incoming(ctx, from, msg);
   }
 }

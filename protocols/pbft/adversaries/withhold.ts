@@ -15,8 +15,10 @@ export class WithholdingReplica extends ReplicaWrapper {
     super(inner, keys);
   }
   protected override outgoing(ctx: NodeContext<PbftMessage>, to: NodeId, msg: PbftMessage): void {
-    if (msg.type === 'prepare' && this.votes !== 'commit') return;
-    if (msg.type === 'commit' && this.votes !== 'prepare') return;
+    if ((msg.type === 'prepare' && this.votes !== 'commit') || (msg.type === 'commit' && this.votes !== 'prepare')) {
+      ctx.metrics.counter(`pbft.adversary.withheld-${msg.type}s`).inc(); // evidence it acted (tests assert it)
+      return;
+    }
     ctx.send(to, msg);
   }
 }

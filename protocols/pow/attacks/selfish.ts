@@ -15,7 +15,9 @@
  * γ as a well-connected attacker does: when it matches, it pushes the block directly (without
  * inv) to a fraction γ of the honest nodes, chosen once by the pool's seeded stream. Because the
  * honest block is already spreading when the pool hears of it, the effective γ is ≤ the nominal
- * one; summaries report revenue share versus q.
+ * one. The pool measures it: of the ties it matched that an honest block resolved, the share
+ * resolved on the pool's block (`tiesOnPool / (tiesOnPool + tiesOnHonest)`, Eyal & Sirer's γ as
+ * it came out); summaries report it beside the revenue share.
  */
 import type { NodeId } from '../../../sim/types.ts';
 import { blockMessage } from '../../nakamoto/messages.ts';
@@ -35,6 +37,11 @@ export class SelfishMiner extends NakamotoNode<Block, Tx, ChainState> {
   /** Private blocks already revealed. */
   private readonly published = new Set<string>();
   private sybil: NodeId[] = [];
+  /** The tie this pool last matched (its block and the honest block of the same height), until resolved. */
+  private tie: { pool: PowEntry; honest: PowEntry } | null = null;
+  /** Ties resolved by an honest block on the pool's block (γ events) and on the honest one. */
+  tiesOnPool = 0;
+  tiesOnHonest = 0;
 
   constructor(
     id: NodeId,
@@ -79,6 +86,7 @@ export class SelfishMiner extends NakamotoNode<Block, Tx, ChainState> {
     this.privateTip = res.entry;
     this.privateBranchLen++;
     if (deltaPrev === 0 && this.privateBranchLen === 2) {
+      this.tie = null; // the pool resolved the tie itself
       this.publishUpTo(ctx, this.privateTip);
       this.privateBranchLen = 0;
     }
@@ -89,12 +97,18 @@ export class SelfishMiner extends NakamotoNode<Block, Tx, ChainState> {
   protected override setTip(ctx: PowContext, next: PowEntry): void {
     this.tip = next; // the pool's view of the public chain (no reorg observations: not honest)
     if (next.cumWork <= this.publicTip.cumWork) return;
+    if (this.tie && next.height === this.tie.pool.height + 1) {
+      if (next.parent === this.tie.pool) this.tiesOnPool++;
+      else if (next.parent === this.tie.honest) this.tiesOnHonest++;
+    }
+    this.tie = null;
     const deltaPrev = this.lead();
     this.publicTip = next;
     if (deltaPrev <= 0) {
       this.privateTip = next;
       this.privateBranchLen = 0;
     } else if (deltaPrev === 1) {
+      this.tie = { pool: this.privateTip, honest: next };
       this.publishUpTo(ctx, this.privateTip, true);
     } else if (deltaPrev === 2) {
       this.publishUpTo(ctx, this.privateTip);
