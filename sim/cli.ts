@@ -18,10 +18,11 @@ import { SuiteError } from '../analysis/check/suite.ts';
 import { SweepUsageError } from '../analysis/sweep.ts';
 import { registerAnalysisCommands } from '../analysis/commands.ts';
 import { registerSettlementCommands } from '../analysis/settlement-commands.ts';
+import { registerChannelCommands } from '../analysis/channel-commands.ts';
 import { PROTOCOLS, protocolSchemas } from '../protocols/registry.ts';
 import { benchCrypto } from '../protocols/crypto/bench.ts';
 import { benchPbft, type BenchPbftResult } from '../protocols/pbft/bench.ts';
-import { benchPow } from '../protocols/pow/bench.ts';
+import { benchPow, formatPowBench, SCALE_HELP } from '../protocols/pow/bench.ts';
 import { benchRingchain } from '../protocols/ringchain/bench.ts';
 import { benchKernel } from './bench-kernel.ts';
 import type { RunResult } from './kernel.ts';
@@ -175,14 +176,14 @@ export function buildProgram(): Command {
 
   bench
     .command('pow')
-    .description('PoW propagation (1,000 nodes, 100 blocks of 535 kB; SimBlock-comparable) and a full HealthChain day')
+    .description('PoW propagation (1,000 nodes, 100 blocks of 535 kB; SimBlock-comparable), full and compact relay side by side, and a full HealthChain day')
     .option('--json', 'print one JSON object on stdout')
     .option('--repetitions <n>', 'runs per configuration (median)', '3')
-    .option('--scale', 'also run 10,000 nodes × 100 blocks (as many repetitions, median)')
+    .option('--scale', SCALE_HELP)
     .action((opts: { json?: boolean; repetitions: string; scale?: boolean }) => {
       const r = benchPow({ repetitions: positive('--repetitions', opts.repetitions), scale: opts.scale });
       if (opts.json) printJson(r);
-      else process.stdout.write(JSON.stringify(r, null, 2) + '\n');
+      else process.stdout.write(formatPowBench(r));
     });
 
   bench
@@ -251,6 +252,7 @@ export function buildProgram(): Command {
   registerAnalysisCommands(program);
   registerCheckCommands(program);
   registerSettlementCommands(program);
+  registerChannelCommands(program);
   return program;
 }
 
