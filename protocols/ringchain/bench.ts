@@ -1,7 +1,8 @@
 /**
  * `medsim bench ringchain`: the end-to-end cost of simulating seed 001 against the cost of the
  * cryptography it cannot avoid. A run of `nodes` nodes (default 200) mines ≥ `blocks` blocks
- * (default 20) of up to 100 ring-signed transfers (ring size 11, uniform decoys); every tx is
+ * (default 20) of up to 100 ring-signed transfers (ring size 11, uniform decoys; `blocks` × 100
+ * transfers submitted 1.2× faster than blocks absorb them, then drained); every tx is
  * really signed (by the workload) and its signature really verified (once per run, the outcome
  * shared by every node, each node charged its CPU time in virtual time: `cpu.verifyPerMember` =
  * the verify time measured below ÷ ring size).
@@ -73,12 +74,14 @@ export function benchRingchain(options: RingchainBenchOptions = {}): RingchainBe
   const seed = options.seed ?? 1;
   const timing = measureRingSignVerify(ringSize, { reps: 15, cached: true });
   const intervalS = 15;
-  // Submissions for `blocks` full blocks over blocks × interval; the run lasts 1.5× as long so the
-  // backlog drains into further blocks.
+  // `blocks` full blocks' worth of transfers, submitted 20 % faster than blocks absorb them (so
+  // blocks fill up), then the backlog drains; the run lasts long enough for that (empty blocks
+  // afterwards cost only their nonce search).
+  const submitS = Math.ceil((blocks * intervalS) / 1.2);
   const scenario = schema.parse({
     name: 'bench-ringchain',
     seed,
-    duration: `${Math.ceil(blocks * intervalS * 1.5)}s`,
+    duration: `${blocks * intervalS * 3}s`,
     network: { nodes, regions: { preset: 'bitcoin-2019' }, topology: { kind: 'random', degree: 8 } },
     protocol: {
       name: 'ringchain',
@@ -87,8 +90,7 @@ export function benchRingchain(options: RingchainBenchOptions = {}): RingchainBe
       maxBlockTxs: perBlock,
       blockGasLimit: 100_000_000,
       cpu: { verifyPerMember: `${Math.round((timing.verifyCpuMs * 1000) / ringSize)}us` },
-      // `blocks` blocks' worth of transfers, then the backlog drains.
-      workload: { patients: 60, institutions: 10, coverKeys: 20, transferRate: perBlock / intervalS, enrolOnTransfer: false, stopAt: `${blocks * intervalS}s` },
+      workload: { patients: 250, institutions: 10, coverKeys: 20, transferRate: (1.2 * perBlock) / intervalS, enrolOnTransfer: false, stopAt: `${submitS}s` },
     },
   });
   const cpu0 = process.cpuUsage(); // CPU clock: benchmark only
