@@ -23,7 +23,7 @@ import { channelBalanceChecker, honestBalanceChecker, htlcAtomicityChecker, valu
 import type { ChannelMessage } from './messages.ts';
 import { DisputeIgnoresNewerChaincode, ForwardWithoutLockNode, PenaltyPaysBothChaincode, SkipBalanceCheckNode } from './mutants.ts';
 import { ChannelNode, ChannelStats } from './node.ts';
-import type { ChannelGraph, ChannelPolicy } from './route-standin.ts';
+import type { ChannelGraph, ChannelPolicy } from './graph.ts';
 import { parseSigned } from './chaincode.ts';
 import { Watchtower } from './watchtower.ts';
 import { nodeKeys, type ChannelDef, type ChannelWorld } from './world.ts';
@@ -206,6 +206,7 @@ export function channelWorld(cfg: ChannelsConfig, scenario: Scenario<ChannelsCon
     nodes: parties.map(String),
     channels: channels.map((c) => ({ id: c.id, a: String(c.a), b: String(c.b), capacityMsat: c.depositA + c.depositB, balanceA: c.depositA, balanceB: c.depositB, policyAtoB: policy, policyBtoA: policy })),
   };
+  const edges = new Map(graph.channels.map((e) => [e.id, e]));
   const encrypted = cfg.funding === 'encrypted';
   const store = encrypted ? new SettlementKeys(cfg.keySeed) : undefined;
   const paillier = new Map(encrypted ? parties.map((p) => [p, store!.paillier(`channels/party/${p}`, cfg.keyBits)] as const) : []);
@@ -225,7 +226,7 @@ export function channelWorld(cfg: ChannelsConfig, scenario: Scenario<ChannelsCon
     chain: 0, parties, towers, towerOf, channels, policy, finalCltvDelta: cfg.policy.finalCltvDelta, maxHtlcs: cfg.policy.maxHtlcs, maxAttempts: cfg.payments.maxAttempts, maxHops: cfg.payments.maxHops,
     maxOpsPerUpdate: cfg.timing.maxOpsPerUpdate, funding: cfg.funding, amountBits: cfg.amountBits,
     timing: { blockUs: cfg.chain.blockInterval, disputeBlocks: cfg.chain.disputeBlocks, updateTimeoutUs: cfg.timing.updateTimeout, paymentTimeoutUs: cfg.timing.paymentTimeout, expiryMarginBlocks: cfg.timing.expiryMargin, chainWaitBlocks: cfg.chain.waitBlocks },
-    costs, adversarial, key: (n) => keys[n], paillier: (p) => paillier.get(p), setup, genesisBalances, genesisAmount: BigInt(cfg.balance), graph,
+    costs, adversarial, key: (n) => keys[n], edge: (id) => edges.get(id)!, paillier: (p) => paillier.get(p), setup, genesisBalances, genesisAmount: BigInt(cfg.balance), graph,
   };
   void scenario;
 }
