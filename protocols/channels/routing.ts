@@ -60,6 +60,12 @@ export interface RouteOptions {
   excludeNodes?: ReadonlySet<string>;
   /** Judge every channel by its real balance instead of its capacity (the sender's own channels always are). */
   knownBalances?: boolean;
+  /**
+   * What the sender can send over one of its own channels right now, msat (e.g. its balance minus
+   * HTLCs in flight and reserves); undefined = the graph's balance. Lets a node pass one shared,
+   * cached graph instead of a copy with its own balances patched in.
+   */
+  senderBalance?: (channelId: string) => bigint | undefined;
   /** Largest total lock time, blocks: the sender's HTLC may expire at most this far above currentHeight (default 2016, lnd's `--max-cltv-expiry`). */
   cltvLimit?: number;
   /** Lock-up penalty, billionths per block per msat (default 15, LND's `RiskFactorBillionths`). */
@@ -267,6 +273,10 @@ class Search {
     if (((d & 1) === 0 ? c.policyAtoB : c.policyBtoA).disabled) return false;
     if (this.excludedChannels?.[d >> 1]) return false;
     if (u !== this.s && this.excludedNodes?.[u]) return false;
+    if (u === this.s && this.opts.senderBalance) {
+      const own = this.opts.senderBalance(this.graph.channels[d >> 1].id);
+      if (own !== undefined) return Number(own) >= amt;
+    }
     if (u === this.s || this.opts.knownBalances) return liveBalance(this.graph, d) >= amt;
     return g.capacity[d] >= amt;
   }

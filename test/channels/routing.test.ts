@@ -97,6 +97,11 @@ describe('findRoute: constraints', () => {
     g.channels[2].balanceA = g.channels[2].capacityMsat;
     g.channels[2].balanceB = 0n;
     expect(ids(findRoute(g, 'S', 'R', 1_000_000n, { ...H, knownBalances: true }))).toEqual(['sa', 'ar']);
+    // The sender may say what it can really send on its own channels (HTLCs in flight, reserves).
+    const senderBalance = (id: string) => (id === 'sa' ? 1_001_099n : undefined);
+    expect(ids(findRoute(g, 'S', 'R', 1_000_000n, { ...H, senderBalance }))).toEqual(['sb', 'br']);
+    expect(ids(findRoute(g, 'S', 'R', 100_000n, { ...H, senderBalance }))).toEqual(['sb', 'br']); // B cheaper here anyway
+    expect(ids(findRoute(g, 'S', 'R', 1_000_000n, { ...H, senderBalance: () => undefined }))).toEqual(['sa', 'ar']);
   });
 
   it('respects htlc_minimum, htlc_maximum and disabled directions', () => {
