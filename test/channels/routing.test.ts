@@ -87,6 +87,14 @@ describe('findRoute: constraints', () => {
     expect(ids(findRoute(h, 'S', 'R', 1_000_000n, H))).toEqual(['sb', 'br']);
   });
 
+  it('routes on a running network whose balances do not sum to the capacity (HTLCs in flight)', () => {
+    const g = diamond();
+    g.channels[0].balanceA -= 5_000_000n; // an HTLC of S's is pending on sa
+    expect(ids(findRoute(g, 'S', 'R', 1_000_000n, H))).toEqual(['sa', 'ar']);
+    g.channels[0].balanceA = -1n;
+    expect(() => findRoute({ ...g }, 'S', 'R', 1_000_000n, H)).toThrow('channels[0].balanceA: expected a balance ≥ 0 msat, got -1');
+  });
+
   it('judges other channels by capacity, unless balances are known', () => {
     const g = diamond();
     g.channels[2].balanceA = 0n; // A has nothing to send to R
