@@ -256,3 +256,58 @@ export function batchMeans(series: readonly number[], options: { batches?: numbe
   const iv = meanInterval(means, level);
   return { ...iv, n: batches, batchSize, warmup, observations: batches * batchSize };
 }
+
+/** Result of `batchMeansByTime`. */
+export interface TimeBatchMeansInterval extends Interval {
+  /** Length of each batch window, in the unit of the times given. */
+  batchLength: number;
+  /** Start of the first batch (end of the warm-up) and end of the last. */
+  start: number;
+  end: number;
+  /** Observations that fell inside [start, end). */
+  observations: number;
+  /** The per-batch statistic, batch by batch. */
+  batchValues: number[];
+}
+
+/**
+ * Batch means over equal windows of simulated time, as CLoTH reports its payment metrics: the
+ * steady-state span [start, end) (start = end of the warm-up) is cut into `batches` windows of
+ * equal length; each window yields one value — the mean of the observations whose time falls in
+ * it (`statistic: 'mean'`, e.g. success 0/1 per payment → success rate), or their sum divided by
+ * the window length (`'rate'`, e.g. 1 per completed payment → throughput per time unit) — and a
+ * Student-t interval is taken over the window values (batches − 1 degrees of freedom). A window
+ * without observations has no mean: asking for 'mean' then throws (use fewer batches).
+ */
+export function batchMeansByTime(
+  times: readonly number[],
+  values: readonly number[],
+  options: { batches?: number; start: number; end: number; statistic?: 'mean' | 'rate'; level?: number },
+): TimeBatchMeansInterval {
+  const batches = options.batches ?? 20;
+  const level = options.level ?? 0.95;
+  const statistic = options.statistic ?? 'mean';
+  const { start, end } = options;
+  if (times.length !== values.length) throw new RangeError(`batchMeansByTime: ${times.length} times but ${values.length} values`);
+  if (!Number.isInteger(batches) || batches < 2) throw new RangeError('batchMeansByTime: need at least 2 batches');
+  if (!(end > start)) throw new RangeError(`batchMeansByTime: end ${end} must be after start ${start}`);
+  const length = (end - start) / batches;
+  const sums = new Array<number>(batches).fill(0);
+  const counts = new Array<number>(batches).fill(0);
+  let observations = 0;
+  for (let i = 0; i < times.length; i++) {
+    const t = times[i];
+    if (!(t >= start && t < end)) continue;
+    const b = Math.min(batches - 1, Math.floor((t - start) / length));
+    sums[b] += values[i];
+    counts[b]++;
+    observations++;
+  }
+  const batchValues = sums.map((s, b) => {
+    if (statistic === 'rate') return s / length;
+    if (counts[b] === 0) throw new RangeError(`batchMeansByTime: batch ${b} ([${start + b * length}, ${start + (b + 1) * length})) has no observations; use fewer batches`);
+    return s / counts[b];
+  });
+  const iv = meanInterval(batchValues, level);
+  return { ...iv, n: batches, batchLength: length, start, end, observations, batchValues };
+}

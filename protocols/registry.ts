@@ -5,17 +5,21 @@
  */
 import type { z } from 'zod';
 import type { ProtocolModules } from '../sim/protocol.ts';
+import { channelsModule } from './channels/module.ts';
 import { dposModule } from './dpos/module.ts';
 import { gossipModule } from './gossip/gossip.ts';
 import { pbftModule } from './pbft/module.ts';
 import { powModule } from './pow/module.ts';
+import { ringchainModule } from './ringchain/module.ts';
 import { settlementModule } from './settlement/module.ts';
 
 export const PROTOCOLS: ProtocolModules = {
+  channels: channelsModule,
   dpos: dposModule,
   gossip: gossipModule,
   pbft: pbftModule,
   pow: powModule,
+  ringchain: ringchainModule,
   settlement: settlementModule,
 };
 

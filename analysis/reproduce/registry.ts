@@ -2,6 +2,7 @@
  * The figures `medsim reproduce` knows. Adding a figure: write analysis/reproduce/<id>.ts
  * exporting a `Figure` (id, title, source, published, needs, run) and add it here.
  */
+import { channelRoutingFigure } from './channel-routing.ts';
 import { contractGasFigure } from './contract-gas.ts';
 import { doubleSpendFigure } from './double-spend.ts';
 import { dposConsistencyFigure } from './dpos-consistency.ts';
@@ -13,4 +14,4 @@ import { selfishMiningFigure } from './selfish-mining.ts';
 import { simblockPropagationFigure } from './simblock-propagation.ts';
 import type { Figure } from './types.ts';
 
-export const FIGURES: readonly Figure[] = [contractGasFigure, doubleSpendFigure, dposConsistencyFigure, paillierTableFigure, pbftThroughputFigure, powPropagationFigure, ringAnonymityFigure, selfishMiningFigure, simblockPropagationFigure];
+export const FIGURES: readonly Figure[] = [channelRoutingFigure, contractGasFigure, doubleSpendFigure, dposConsistencyFigure, paillierTableFigure, pbftThroughputFigure, powPropagationFigure, ringAnonymityFigure, selfishMiningFigure, simblockPropagationFigure];

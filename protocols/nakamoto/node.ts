@@ -16,7 +16,8 @@
  * to full blocks with it — negotiation, not a special case.
  *
  * Orphans: a block whose parent the node does not hold is kept (at most 16 per missing parent)
- * and the parent is requested from the same peer; once the parent is adopted the orphans are
+ * and the first missing ancestor — the parent, or, when the parent is itself an orphan waiting
+ * here, the block its orphan chain is missing — is requested from the same peer; once the parent is adopted the orphans are
  * processed in arrival order. A partitioned or lagging node thus fetches a whole branch, one
  * getdata per block, as soon as it hears of its tip.
  *
@@ -90,6 +91,8 @@ export class NakamotoNode<B extends ChainBlock<T>, T extends ChainTx, S> impleme
   protected readonly requested = new Map<string, { peer: NodeId; atUs: number }>();
   /** Blocks whose parent this node lacks, by parent hash. */
   protected readonly orphans = new Map<string, { block: B; from: NodeId }[]>();
+  /** Parent hash of every block waiting in `orphans`, by the block's claimed hash. */
+  protected readonly orphanParent = new Map<string, string>();
   /** Full relay: this node's mempool (txid → tx). */
   readonly mempool = new Map<string, T>();
   /** Peers that asked this node for high-bandwidth compact blocks (BIP 152 sendcmpct(1)). */
@@ -142,6 +145,7 @@ export class NakamotoNode<B extends ChainBlock<T>, T extends ChainTx, S> impleme
     this.requested.clear();
     this.announcedBy.clear();
     this.orphans.clear();
+    this.orphanParent.clear();
     // The dense per-block slots are this node's volatile memory too.
     for (const e of this.world.store.all()) {
       if (e.asked) e.asked[this.id] = 0;
@@ -324,11 +328,20 @@ export class NakamotoNode<B extends ChainBlock<T>, T extends ChainTx, S> impleme
     if (this.holds(body.hash)) return;
     const prev = body.parentHash;
     if (!this.holds(prev)) {
-      // Parent unknown here: keep the block and fetch the parent from the same peer.
+      // Parent unknown here: keep the block and fetch the missing ancestor from the same peer.
       let list = this.orphans.get(prev);
       if (!list) this.orphans.set(prev, (list = []));
-      if (list.length < MAX_ORPHANS_PER_PARENT) list.push({ block, from });
-      if (from >= 0) this.request(ctx, prev, store.get(prev), from);
+      if (list.length < MAX_ORPHANS_PER_PARENT && !this.orphanParent.has(body.hash)) {
+        list.push({ block, from });
+        this.orphanParent.set(body.hash, prev);
+      }
+      // The first block of the branch this node has not received: the parent may itself be an
+      // orphan waiting here (received, its own parent lost), and asking for it again would be
+      // useless — and, while that request is younger than the time-out, silently skipped, so a
+      // node that lost one block would never catch up while new blocks keep arriving.
+      let missing = prev;
+      for (let p = this.orphanParent.get(missing); p !== undefined; p = this.orphanParent.get(missing)) missing = p;
+      if (from >= 0) this.request(ctx, missing, store.get(missing), from);
       return;
     }
     let entry = store.get(body.hash);
@@ -349,7 +362,10 @@ export class NakamotoNode<B extends ChainBlock<T>, T extends ChainTx, S> impleme
     const waiting = this.orphans.get(entry.hash);
     if (waiting) {
       this.orphans.delete(entry.hash);
-      for (const o of waiting) this.receiveBlock(ctx, o.from, o.block);
+      for (const o of waiting) {
+        this.orphanParent.delete(o.block.hash);
+        this.receiveBlock(ctx, o.from, o.block);
+      }
     }
   }
 

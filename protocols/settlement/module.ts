@@ -8,7 +8,7 @@
  */
 import { z } from 'zod';
 import type { RunResult, Simulation } from '../../sim/kernel.ts';
-import type { ProtocolModule } from '../../sim/protocol.ts';
+import type { ProtocolModule, ProtocolRun } from '../../sim/protocol.ts';
 import { integer, fraction } from '../../sim/scenario/schema.ts';
 import type { Scenario } from '../../sim/scenario/schema.ts';
 import type { NodeId, ProtocolNode } from '../../sim/types.ts';
@@ -26,7 +26,8 @@ import { makeSettlementCheckers } from './checkers.ts';
 import { costNames, settlementCosts } from './costs.ts';
 import { SettlementKeys } from './keys.ts';
 import type { SettleMessage } from './messages.ts';
-import { MUTANT_NAMES, MUTANTS } from './mutants.ts';
+import { MUTANTS, type SettlementMutant } from './mutants.ts';
+import { settlementHeadline } from './outcomes.ts';
 import { OrdererNode } from './orderer.ts';
 import { Directory, Layout } from './parties.ts';
 import { PatientNode } from './patient.ts';
@@ -139,7 +140,6 @@ export const settlementSchema = z
       .prefault({})
       .describe('CPU costs of the real cryptography (docs/settlement.md "CPU costs").'),
     adversaries: z.array(adversarySchema).default([]).describe('Attacks (docs/settlement.md "Attacks"). Default none.'),
-    mutant: z.enum(MUTANT_NAMES as [string, ...string[]]).optional().describe(`Deliberately broken honest nodes for checker tests: ${MUTANT_NAMES.join(' | ')}.`),
   })
   .superRefine((c, ctx) => {
     const orgNames = [...Array.from({ length: c.hospitals }, (_, j) => `hospital/${j}`), ...(c.insurer ? ['insurer'] : [])];
@@ -247,11 +247,11 @@ export function layoutOf(cfg: SettlementConfig): Layout {
   return new Layout({ orderers: cfg.orderers, hospitals: cfg.hospitals, insurer: cfg.insurer, patients: cfg.patients, extraNodes: replayNodes });
 }
 
-export const settlementModule: ProtocolModule<SettlementConfig, SettleMessage | PbftMessage> = {
-  name: 'settlement',
-  description: 'Seed 002 confidential settlement: Paillier balances with ZK proofs; endorse, order (PBFT), validate; regulator audit',
-  schema: settlementSchema,
-  build(scenario: Scenario<SettlementConfig>, seed: number) {
+/**
+ * One run of the settlement protocol; `mutant` (mutants.ts, reached only through
+ * `settlementModule.mutants`) replaces one rule of the honest peers or committers.
+ */
+export function buildSettlement(scenario: Scenario<SettlementConfig>, seed: number, mutantName?: string): ProtocolRun<SettleMessage | PbftMessage> {
     const cfg = scenario.protocol;
     const layout = layoutOf(cfg);
     if (scenario.network.nodes < layout.nodes) {
@@ -272,7 +272,7 @@ export const settlementModule: ProtocolModule<SettlementConfig, SettleMessage | 
     const replayPoll = cfg.adversaries.find((a) => a.kind === 'replay')?.poll ?? 200_000;
     const byzOrderers = cfg.pbft.byzantine ? layout.orderers.slice(0, cfg.pbft.byzantine.count) : [];
     const byzantineCommitters = new Set<NodeId>([...byzantineOrgs].map((o) => layout.orgs[o].peer));
-    const mutant = cfg.mutant ? MUTANTS[cfg.mutant] : undefined;
+    const mutant: SettlementMutant | undefined = mutantName !== undefined ? MUTANTS[mutantName] : undefined;
 
     const settlementCheckers = makeSettlementCheckers(w, byzantineCommitters);
     const pbftCheckers = makeCheckers(new Set(byzOrderers));
@@ -391,7 +391,7 @@ export const settlementModule: ProtocolModule<SettlementConfig, SettleMessage | 
             replays: replayers.reduce((n, r) => n + r.replays, 0),
             byzantineEndorsers: [...byzantineOrgs].map((o) => layout.orgs[o].name),
             byzantineOrderers: byzOrderers,
-            mutant: cfg.mutant ?? null,
+            mutant: mutantName ?? null,
           },
           checked: { payments: settlementCheckers.valid.checked },
           cpu: table
@@ -401,5 +401,15 @@ export const settlementModule: ProtocolModule<SettlementConfig, SettleMessage | 
         };
       },
     };
-  },
+}
+
+export const settlementModule: ProtocolModule<SettlementConfig, SettleMessage | PbftMessage> = {
+  name: 'settlement',
+  description: 'Seed 002 confidential settlement: Paillier balances with ZK proofs; endorse, order (PBFT), validate; regulator audit',
+  schema: settlementSchema,
+  build: (scenario, seed) => buildSettlement(scenario, seed),
+  headline: settlementHeadline,
+  mutants: Object.fromEntries(
+    Object.entries(MUTANTS).map(([name, m]) => [name, { description: m.description, invariant: m.invariant, build: (scenario: Scenario<SettlementConfig>, seed: number) => buildSettlement(scenario, seed, name) }]),
+  ),
 };

@@ -11,7 +11,8 @@
  * - `skip-endorsement-check`  committers accept any endorsements: a payment endorsed only by a
  *                             Byzantine organisation commits under a 2-of-n policy → caught by
  *                             valid-payments-only.
- * Mutants apply to every honest peer (endorsing mutants) or every honest committer (ledger
+ * They are reached only through `settlementModule.mutants` (docs/check.md "Declaring mutants"),
+ * never through the scenario schema. Mutants apply to every honest peer (endorsing mutants) or every honest committer (ledger
  * mutants); Byzantine organisations keep their own behaviour.
  */
 import type { NodeContext } from '../../sim/types.ts';
@@ -50,7 +51,10 @@ class SkipRangeCheckPeer extends OrgPeer {
 type LedgerFactory = (w: SettlementWorld, charge: () => NodeContext<never> | undefined) => Ledger;
 
 export interface SettlementMutant {
+  /** The rule it breaks (one line, citing the rule's source). */
   readonly description: string;
+  /** The checker that must catch it (checkers.ts names). */
+  readonly invariant: string;
   /** Replaces honest organisation peers (endorsing mutants). */
   readonly peer?: typeof OrgPeer;
   /** Replaces the ledger of honest committers (committing mutants). */
@@ -59,17 +63,19 @@ export interface SettlementMutant {
 
 export const MUTANTS: Readonly<Record<string, SettlementMutant>> = {
   'skip-version-check': {
-    description: 'committers skip the read-set version check (MVCC)',
+    description: "committers skip the read-set version check (Fabric's MVCC validation): a payment built on a superseded balance is applied",
+    invariant: 'conservation-of-value',
     ledger: (w, charge) => new SkipVersionCheckLedger(genesisState(w.directory), new ChaincodeRegistry().register(new PayChaincode(w.payment)), ledgerEnv(w, charge)),
   },
   'skip-range-check': {
-    description: 'endorsers skip check 2b (the range proof of the new balance)',
+    description: 'endorsers skip check 2b (seed 002 §3.3: the range proof A\' ≥ 0 of the new balance)',
+    invariant: 'no-negative-balance',
     peer: SkipRangeCheckPeer,
   },
   'skip-endorsement-check': {
-    description: 'committers accept a transaction without checking the endorsement policy',
+    description: "committers accept a transaction without checking the endorsement policy (Fabric's VSCC)",
+    invariant: 'valid-payments-only',
     ledger: (w, charge) => new SkipEndorsementCheckLedger(genesisState(w.directory), new ChaincodeRegistry().register(new PayChaincode(w.payment)), ledgerEnv(w, charge)),
   },
 };
 
-export const MUTANT_NAMES = Object.keys(MUTANTS) as readonly string[];

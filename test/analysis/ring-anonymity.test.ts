@@ -13,14 +13,14 @@ import { Rng } from '../../sim/rng.ts';
 
 let rows: RingAnonymityRow[];
 beforeAll(async () => {
-  rows = (await ringAnonymityRows({ quick: true, seed: 2019, log: () => {} })).rows;
+  rows = (await ringAnonymityRows({ quick: true, seed: 2019, log: () => {} }, 'spend-model')).rows;
 }, 60_000);
 
 const row = (policy: string, heuristic: string, n: number) => rows.find((r) => r.policy === policy && r.heuristic === heuristic && r.ringSize === n)!;
 /** A 99.9 % Wilson interval from a row (the figure prints 95 %; twelve 95 % intervals would miss 1/n by chance about half the time). */
 const wide = (r: RingAnonymityRow) => wilson(Math.round(r.guessRate * r.trials), r.trials, 0.999);
 
-describe('ring-anonymity (quick rows)', () => {
+describe('ring-anonymity, spend model (quick rows)', () => {
   it('one row per policy × ring size × heuristic, with exactly the documented keys', () => {
     expect(rows).toHaveLength(2 * RING_SIZES.length * 5);
     for (const r of rows) expect(Object.keys(r)).toEqual(COLUMNS);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { batchMeans, clopperPearson, incompleteBeta, meanInterval, percentile, summarize, tQuantile, wilson } from '../../analysis/stats.ts';
+import { batchMeans, batchMeansByTime, clopperPearson, incompleteBeta, meanInterval, percentile, summarize, tQuantile, wilson } from '../../analysis/stats.ts';
 import { Rng } from '../../sim/rng.ts';
 
 describe('binomial intervals vs textbook values', () => {
@@ -88,5 +88,40 @@ describe('summaries', () => {
     const naive = meanInterval(xs.slice(100));
     expect(iv.high - iv.low).toBeGreaterThan(2 * (naive.high - naive.low));
     expect(() => batchMeans([1, 2, 3], { batches: 20 })).toThrow(RangeError);
+  });
+});
+
+describe('batch means, hand-computed', () => {
+  it('batchMeans: 1…8 in 4 batches → means 1.5, 3.5, 5.5, 7.5', () => {
+    const iv = batchMeans([1, 2, 3, 4, 5, 6, 7, 8, 100], { batches: 4 });
+    // The 9th value does not fill a batch and is dropped. Batch means have sd √(20/3) = 2.581989;
+    // t(0.975, 3) = 3.182446; half-width 3.182446 · 2.581989 / √4 = 4.108521.
+    expect(iv.estimate).toBe(4.5);
+    expect(iv.observations).toBe(8);
+    expect(iv.high - iv.estimate).toBeCloseTo(4.108521, 5);
+    expect(iv.low).toBeCloseTo(0.391479, 5);
+    const warm = batchMeans([50, 1, 2, 3, 4], { batches: 2, warmup: 1 });
+    expect(warm.estimate).toBe(2.5); // batches (1, 2) and (3, 4): means 1.5 and 3.5
+    // sd of (1.5, 3.5) = √2; t(0.975, 1) = 12.706205; half-width 12.706205 · √2 / √2.
+    expect(warm.high - warm.estimate).toBeCloseTo(12.706205, 5);
+  });
+
+  it('batchMeansByTime: success rate and throughput per time window', () => {
+    // Times 0…11 s (warm-up before 2 s), success flags; 2 windows of 5 s over [2, 12).
+    const times = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
+    const ok = [0, 0, 1, 1, 0, 1, 1, 1, 1, 0, 1, 1];
+    const rate = batchMeansByTime(times, ok, { batches: 2, start: 2, end: 12 });
+    // [2, 7): 1,1,0,1,1 → 0.8; [7, 12): 1,1,0,1,1 → 0.8.
+    expect(rate.batchValues).toEqual([0.8, 0.8]);
+    expect(rate.estimate).toBeCloseTo(0.8, 12);
+    expect(rate.high - rate.low).toBe(0);
+    expect(rate.observations).toBe(10);
+    const thr = batchMeansByTime(times, ok, { batches: 2, start: 2, end: 12, statistic: 'rate' });
+    expect(thr.batchValues).toEqual([4 / 5, 4 / 5]);
+    const uneven = batchMeansByTime([0, 1, 2, 3], [1, 0, 0, 0], { batches: 2, start: 0, end: 4 });
+    // Windows [0, 2): 1, 0 → 0.5 and [2, 4): 0, 0 → 0; sd √0.125; half-width 12.706205 · √0.125 / √2 = 3.176551.
+    expect(uneven.estimate).toBe(0.25);
+    expect(uneven.high - uneven.estimate).toBeCloseTo(3.176551, 5);
+    expect(() => batchMeansByTime([0, 1], [1, 1], { batches: 4, start: 0, end: 4 })).toThrow('batch 2 ([2, 3)) has no observations; use fewer batches');
   });
 });
