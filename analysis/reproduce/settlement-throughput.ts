@@ -154,7 +154,7 @@ export const settlementThroughputFigure: Figure = {
       'Simulated throughput: committed payments per second of virtual time, in which every proof, verification, decryption, signature and MAC is charged to the node that does it from the cost table; the cryptography itself runs for real in every run (the runs take real CPU time accordingly).',
       `Peak committed throughput (mean over trials): ${sizes.map((b) => `${peak(b)} payments/s at ${b} bits`).join(', ')}. At the highest offered load — ${atTop.join('; ')}. Below saturation committed ≈ offered minus the payments still open when the run ends; a patient holds further bills while 2 of its payments are open.`,
       'Version conflicts come from a patient\'s second open payment built on the balance its first payment is about to replace (Fabric\'s MVCC); the patient rebuilds it on the new balance, so conflicts cost latency and CPU, not money.',
-      q ? 'Quick mode: 1024 and 2048 bits at low load, one 4-second run per point (no intervals), reference cost table; 4096 bits only in the full run.' : '',
+      q ? `Quick mode: 1024 and 2048 bits at low load, ${trials} 4-second run${trials > 1 ? 's' : ''} per point${trials > 1 ? '' : ' (no intervals)'}, reference cost table; 4096 bits only in the full run.` : '',
     ].filter(Boolean);
     return { rows, columns: COLUMNS, comparisons: [], charts, notes };
   },
