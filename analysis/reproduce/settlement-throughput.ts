@@ -82,8 +82,8 @@ export const settlementThroughputFigure: Figure = {
     const q = ctx.quick;
     const sizes = q ? [1024, 2048] : [1024, 2048, 4096];
     const loads = (bits: number) => (q ? (bits === 1024 ? [2, 6] : [3]) : bits === 4096 ? [1, 2, 5, 10] : [2, 5, 10, 20, 40]);
-    const patients = q ? 4 : 10;
-    const seconds = q ? 4 : 20;
+    const patients = q ? 3 : 10;
+    const seconds = q ? 3 : 20;
     const trials = ctx.trials !== undefined ? Math.max(1, Math.min(ctx.trials, 10)) : q ? 1 : 3;
     let costTable = 'reference';
     if (!q) {
@@ -154,7 +154,7 @@ export const settlementThroughputFigure: Figure = {
       'Simulated throughput: committed payments per second of virtual time, in which every proof, verification, decryption, signature and MAC is charged to the node that does it from the cost table; the cryptography itself runs for real in every run (the runs take real CPU time accordingly).',
       `Peak committed throughput (mean over trials): ${sizes.map((b) => `${peak(b)} payments/s at ${b} bits`).join(', ')}. At the highest offered load — ${atTop.join('; ')}. Below saturation committed ≈ offered minus the payments still open when the run ends; a patient holds further bills while 2 of its payments are open.`,
       'Version conflicts come from a patient\'s second open payment built on the balance its first payment is about to replace (Fabric\'s MVCC); the patient rebuilds it on the new balance, so conflicts cost latency and CPU, not money.',
-      q ? `Quick mode: 1024 and 2048 bits at low load, ${trials} 4-second run${trials > 1 ? 's' : ''} per point${trials > 1 ? '' : ' (no intervals)'}, reference cost table; 4096 bits only in the full run.` : '',
+      q ? `Quick mode: 1024 and 2048 bits at low load, ${trials} 3-second run${trials > 1 ? 's' : ''} per point${trials > 1 ? '' : ' (no intervals)'}, reference cost table; 4096 bits only in the full run.` : '',
     ].filter(Boolean);
     return { rows, columns: COLUMNS, comparisons: [], charts, notes };
   },
