@@ -18,10 +18,12 @@ import { SuiteError } from '../analysis/check/suite.ts';
 import { SweepUsageError } from '../analysis/sweep.ts';
 import { registerAnalysisCommands } from '../analysis/commands.ts';
 import { registerSettlementCommands } from '../analysis/settlement-commands.ts';
+import { registerChannelCommands } from '../analysis/channel-commands.ts';
 import { PROTOCOLS, protocolSchemas } from '../protocols/registry.ts';
 import { benchCrypto } from '../protocols/crypto/bench.ts';
 import { benchPbft, type BenchPbftResult } from '../protocols/pbft/bench.ts';
-import { benchPow } from '../protocols/pow/bench.ts';
+import { benchPow, formatPowBench, SCALE_HELP } from '../protocols/pow/bench.ts';
+import { benchRingchain } from '../protocols/ringchain/bench.ts';
 import { benchKernel } from './bench-kernel.ts';
 import type { RunResult } from './kernel.ts';
 import { makeManifest, packageVersion, PROJECT_ROOT, writeFileAtomic, writeJsonAtomic } from './results.ts';
@@ -174,14 +176,14 @@ export function buildProgram(): Command {
 
   bench
     .command('pow')
-    .description('PoW propagation (1,000 nodes, 100 blocks of 535 kB; SimBlock-comparable) and a full HealthChain day')
+    .description('PoW propagation (1,000 nodes, 100 blocks of 535 kB; SimBlock-comparable), full and compact relay side by side, and a full HealthChain day')
     .option('--json', 'print one JSON object on stdout')
     .option('--repetitions <n>', 'runs per configuration (median)', '3')
-    .option('--scale', 'also run 10,000 nodes × 100 blocks (as many repetitions, median)')
+    .option('--scale', SCALE_HELP)
     .action((opts: { json?: boolean; repetitions: string; scale?: boolean }) => {
       const r = benchPow({ repetitions: positive('--repetitions', opts.repetitions), scale: opts.scale });
       if (opts.json) printJson(r);
-      else process.stdout.write(JSON.stringify(r, null, 2) + '\n');
+      else process.stdout.write(formatPowBench(r));
     });
 
   bench
@@ -200,6 +202,26 @@ export function buildProgram(): Command {
       const median = { ...runs[Math.floor(runs.length / 2)], repetitions: runs.length };
       if (opts.json) printJson(median);
       else process.stdout.write(`committee ${median.committee}: ${median.blocks} blocks in ${median.wallMs} ms = ${median.blocksPerWallSec} blocks/s, ${median.messagesPerSec.toLocaleString('en-US')} messages/s, rss ${median.rssMb} MB (median of ${runs.length})\n`);
+    });
+
+  bench
+    .command('ringchain')
+    .description('Seed 001 end to end: ring-signed txs mined, relayed, verified and executed, against 1 / (sign + verify) measured in the same run')
+    .option('--json', 'print one JSON object on stdout')
+    .option('--nodes <n>', 'simulated nodes', '200')
+    .option('--blocks <n>', 'full blocks of transfers to mine (at least)', '20')
+    .option('--ring-size <n>', 'ring members per tx', '11')
+    .option('--txs-per-block <n>', 'txs per block (block capacity and workload rate)', '100')
+    .action((opts: { json?: boolean; nodes: string; blocks: string; ringSize: string; txsPerBlock: string }) => {
+      const r = benchRingchain({ nodes: positive('--nodes', opts.nodes), blocks: positive('--blocks', opts.blocks), ringSize: positive('--ring-size', opts.ringSize), txsPerBlock: positive('--txs-per-block', opts.txsPerBlock) });
+      if (opts.json) printJson(r);
+      else {
+        process.stdout.write(
+          `ringchain ${r.nodes} nodes, ring ${r.ringSize}: ${r.txs} txs in ${r.blocks} blocks (≤ ${r.maxTxsPerBlock} per block) in ${r.wallMs} ms = ${r.txPerWallSec} tx/s\n` +
+            `crypto    sign ${r.signMs} ms + verify ${r.verifyMs} ms (medians, cached keys) ⇒ limit ${r.cryptoLimitTxPerSec} tx/s\n` +
+            `ratio     ${r.ratio} (target ≥ 0.8); rss ${r.rssMb} MB\n`,
+        );
+      }
     });
 
   bench
@@ -230,6 +252,7 @@ export function buildProgram(): Command {
   registerAnalysisCommands(program);
   registerCheckCommands(program);
   registerSettlementCommands(program);
+  registerChannelCommands(program);
   return program;
 }
 

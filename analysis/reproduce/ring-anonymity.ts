@@ -73,6 +73,13 @@ export const COLLUDING_SHARE = 0.2;
 /** Where the rings come from. */
 export type HistorySource = 'ringchain' | 'spend-model';
 
+/** The chain is in the tree but confirmed no ring signed with a policy (its wallet cannot use it yet). */
+export class ChainPolicyUnsupported extends Error {
+  constructor(readonly policy: DecoyPolicyName) {
+    super(`the chain confirmed no ring transaction signed with ${policy} decoys (its wallet does not support that policy yet)`);
+  }
+}
+
 /** The chain when it is in the tree, else the spend model. */
 export async function historySource(): Promise<HistorySource> {
   return (await chainAvailable()) ? 'ringchain' : 'spend-model';
@@ -154,15 +161,26 @@ export async function ringAnonymityRows(
   const run = ctx.quick ? CHAIN_RUN.quick : CHAIN_RUN.full;
   const rows: RingAnonymityRow[] = [];
   const sizes: readonly number[] = chain && ctx.quick ? QUICK_CHAIN_RING_SIZES : RING_SIZES;
+  // The spend schedule depends on (ring size, i) only: both policies see the same spends.
+  const seedOf = (ringSize: number, i: number) => `${ctx.seed}/ring-anonymity/n${ringSize}/h${i}`;
+  const cache = new Map<string, RingTx[]>();
+  const history = async (policy: DecoyPolicyName, ringSize: number, i: number): Promise<RingTx[]> => {
+    const key = `${policy}/${ringSize}/${i}`;
+    if (!cache.has(key)) {
+      const h = await ringHistory({ policy, ringSize, seed: seedOf(ringSize, i), blocks, chainDuration: run.duration, chainNodes: run.nodes }, source);
+      if (chain && h.txs.length === 0) throw new ChainPolicyUnsupported(policy);
+      cache.set(key, h.txs);
+    }
+    const txs = cache.get(key)!;
+    cache.delete(key);
+    return txs;
+  };
+  // On the chain, every policy's first history before anything else: a policy the chain cannot sign with fails fast.
+  if (chain) for (const policy of DECOY_POLICIES) cache.set(`${policy}/${sizes[0]}/0`, await history(policy, sizes[0], 0));
   for (const policy of DECOY_POLICIES) {
     for (const ringSize of sizes) {
       const hs: { txs: RingTx[]; seed: string }[] = [];
-      for (let i = 0; i < histories; i++) {
-        // The spend schedule depends on (ring size, i) only: both policies see the same spends.
-        const seed = `${ctx.seed}/ring-anonymity/n${ringSize}/h${i}`;
-        const h = await ringHistory({ policy, ringSize, seed, blocks, chainDuration: run.duration, chainNodes: run.nodes }, source);
-        hs.push({ txs: h.txs, seed: `${seed}/${policy}` });
-      }
+      for (let i = 0; i < histories; i++) hs.push({ txs: await history(policy, ringSize, i), seed: `${seedOf(ringSize, i)}/${policy}` });
       const pooled = pooledScores(hs, ringSize);
       for (const heuristic of HEURISTICS) {
         const p = pooled.get(heuristic)!;
@@ -216,7 +234,18 @@ export const ringAnonymityFigure: Figure = {
   source: 'seed 001 (Wang et al. 2019) §4.1 (signer hidden with probability ≤ 1/n); heuristics of Kumar et al. 2017 and Möser et al. 2018',
   published: 'seed 001 §4.1: an observer guesses the signer with probability ≤ 1/n (a claim, no measurement)',
   async run(ctx): Promise<FigureResult> {
-    const { rows, source, histories, blocks } = await ringAnonymityRows(ctx, await historySource());
+    // The chain when it is in the tree and signs with both policies; otherwise, say so, and use the spend model throughout.
+    let chainProblem: string | undefined;
+    let measured: Awaited<ReturnType<typeof ringAnonymityRows>>;
+    try {
+      measured = await ringAnonymityRows(ctx, await historySource());
+    } catch (err) {
+      if (!(err instanceof ChainPolicyUnsupported)) throw err;
+      chainProblem = err.message;
+      ctx.log(`ring-anonymity: ${chainProblem}; using the spend model`);
+      measured = await ringAnonymityRows(ctx, 'spend-model');
+    }
+    const { rows, source, histories, blocks } = measured;
     writeFileAtomic(join(ctx.dir, 'ring-anonymity.csv'), toCsv(rows as unknown as Record<string, unknown>[], COLUMNS));
     // With the chain as the source, the spend model's rows (docs/ring-anonymity.md) in full runs too.
     const spendRows = source === 'ringchain' && !ctx.quick ? (await ringAnonymityRows(ctx, 'spend-model')).rows : undefined;
@@ -231,6 +260,7 @@ export const ringAnonymityFigure: Figure = {
         : [
             'NOT chain output: rings from the spend model (analysis/ring-spend-model.ts) calling the chain’s selectRing:',
             `${blocks} blocks × ${SPEND_MODEL.keysPerBlock} one-time keys, ${SPEND_MODEL.blockIntervalSeconds} s blocks, real spend ages from Monero’s fit, ${SPEND_MODEL.zeroDecoyShare * 100} % zero-decoy rings`,
+            ...(chainProblem ? [`(the ringchain protocol is present, but ${chainProblem})`] : []),
           ];
     const guessRows: ChartRow[] = [];
     const certainRows: ChartRow[] = [];
@@ -276,7 +306,7 @@ export const ringAnonymityFigure: Figure = {
     const notes = [
       source === 'ringchain'
         ? `Rings are the ringchain protocol's confirmed ring transactions: scenarios/ringchain.yaml (patients sign many calls with one identity key, so their rings share a key image) with the row's ring size and decoy policy, ${(ctx.quick ? CHAIN_RUN.quick : CHAIN_RUN.full).duration} of virtual time on ${(ctx.quick ? CHAIN_RUN.quick : CHAIN_RUN.full).nodes} nodes per history; the side tables use the spend model${spendRows ? ', and ring-anonymity-spend-model.csv has the spend model\'s rows' : ''}.`
-        : 'The rings are NOT chain output: the ringchain protocol (protocols/ringchain with ringTransactionsOf, scenarios/ringchain.yaml) is not in this tree, so the histories come from the spend model in analysis/ring-spend-model.ts, whose rings are chosen by the same selectRing the chain calls; key images there are labels (one per key), not curve points.',
+        : `The rings are NOT chain output: ${chainProblem ? `the ringchain protocol is in this tree, but ${chainProblem}` : 'the ringchain protocol (protocols/ringchain with ringTransactionsOf, scenarios/ringchain.yaml) is not in this tree'}, so the histories come from the spend model in analysis/ring-spend-model.ts, whose rings are chosen by the same selectRing the chain calls; key images there are labels (one per key), not curve points.`,
       `Observer: sees every ring and the height each member key appeared at. Guess rate = share of scored rings whose one uniform guess among the heuristic's candidates named the signer; deanonymized = share left with one candidate (certain, never wrong). Colluders: each key owner with probability ${COLLUDING_SHARE}; their own rings are not scored.`,
       source === 'spend-model'
         ? `Uniform decoys, n = 11: none ${at('uniform', 'none', 11).guessRate}, guess-newest ${at('uniform', 'guess-newest', 11).guessRate} (real inputs are recent, uniform decoys are not — Möser et al.'s finding). Gamma decoys, n = 11: guess-newest ${at('gamma', 'guess-newest', 11).guessRate}, close to 1/11 = 0.0909 because the decoys' ages follow the real spends' law.`

@@ -34,6 +34,7 @@ export class RevokedStatePublisher extends ChannelNode {
     readonly withholdRevoke: boolean,
   ) {
     super(id, w, stats);
+    this.keepHistory = true;
   }
 
   channelWithVictim(): ChannelView | undefined {

@@ -58,6 +58,8 @@ export interface ChannelView {
   onChain?: ChannelObject;
   /** Channel ids of HTLCs already handled after locking / resolution. */
   readonly handled: Set<string>;
+  /** Every HTLC ever in a co-signed state of this channel, by id (amount and hash outlive the state). */
+  readonly htlcsSeen: Map<string, Htlc>;
 }
 
 export interface PaymentRecord {
@@ -102,6 +104,10 @@ export class ChannelNode implements ProtocolNode<ChannelMessage> {
   /** Preimages learned (as intermediary or sender). */
   readonly preimages = new Map<string, string>();
   private readonly links = new Map<string, Link>(); // key: `${channel}/${htlcId}` of outgoing
+  /** Our own payments by the first hop's HTLC (`${channel}/${htlcId}`) of their attempt in flight. */
+  private readonly paymentsByHtlc = new Map<string, PaymentRecord>();
+  /** Keep every signed state (an adversary publishing old ones needs them); honest parties keep the last two. */
+  protected keepHistory = false;
   private funded = false;
   private invoiceCounter = 0;
   private paymentCounter = 0;
@@ -117,7 +123,7 @@ export class ChannelNode implements ProtocolNode<ChannelMessage> {
       const me: Side = def.a === id ? 'a' : 'b';
       this.channels.set(def.id, {
         def, me, peer: me === 'a' ? def.b : def.a, capacity: def.depositA + def.depositB, status: 'funding', latest: null, history: new Map(), peerNextHash: '',
-        peerSecrets: new Map(), pending: null, awaitingRevoke: null, lastAck: null, lastRevoke: null, queue: [], timer: 0, connected: true, htlcCounter: 0, handled: new Set(),
+        peerSecrets: new Map(), pending: null, awaitingRevoke: null, lastAck: null, lastRevoke: null, queue: [], timer: 0, connected: true, htlcCounter: 0, handled: new Set(), htlcsSeen: new Map(),
       });
     }
   }
@@ -137,8 +143,8 @@ export class ChannelNode implements ProtocolNode<ChannelMessage> {
   }
 
   protected send(to: NodeId, msg: { type: ChannelMessage['type'] } & Record<string, unknown>): void {
-    const size = wireSize(msg);
-    this.ctx.send(to, { ...msg, size, digest: sha256hex(`${msg.type}|${size}|${JSON.stringify(msg, (_k, v) => (typeof v === 'bigint' ? v.toString() : v))}`).slice(0, 16) } as unknown as ChannelMessage);
+    const text = JSON.stringify(msg, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
+    this.ctx.send(to, { ...msg, size: 40 + text.length, digest: sha256hex(text).slice(0, 16) } as unknown as ChannelMessage);
   }
 
   protected submit(req: ChannelRequest): void {
@@ -160,6 +166,14 @@ export class ChannelNode implements ProtocolNode<ChannelMessage> {
     const s = ch.latest!;
     if ((this.stats.latestSeq.get(ch.def.id) ?? -1) < s.state.seq) this.stats.latestSeq.set(ch.def.id, s.state.seq);
     this.ctx.emit({ kind: 'signed-state', channel: ch.def.id, party: this.id, side: ch.me, seq: s.state.seq, value: stateValue(s.state), capacity: ch.capacity, balance: balanceOf(s.state, ch.me), htlcs: s.state.htlcs });
+  }
+
+  /** Records the new latest state: its HTLCs, and the history an honest party needs (the state before it). */
+  protected remember(ch: ChannelView): void {
+    const s = ch.latest!;
+    ch.history.set(s.state.seq, s);
+    for (const h of s.state.htlcs) if (!ch.htlcsSeen.has(h.id)) ch.htlcsSeen.set(h.id, h);
+    if (!this.keepHistory) ch.history.delete(s.state.seq - 2);
   }
 
   /** Balance I can still commit on a channel: latest balance minus what queued / pending ops take. */
@@ -379,7 +393,7 @@ export class ChannelNode implements ProtocolNode<ChannelMessage> {
     }
     const mySig = this.sign(m.state);
     ch.latest = ch.me === 'a' ? { state: m.state, sigA: mySig, sigB: m.sig } : { state: m.state, sigA: m.sig, sigB: mySig };
-    ch.history.set(m.state.seq, ch.latest);
+    this.remember(ch);
     this.stats.counts.updates++;
     this.emitState(ch);
     ch.awaitingRevoke = { seq: m.state.seq, ops: m.ops };
@@ -426,7 +440,7 @@ export class ChannelNode implements ProtocolNode<ChannelMessage> {
     const p = ch.pending;
     ch.pending = null;
     ch.latest = ch.me === 'a' ? { state: p.state, sigA: p.sig, sigB: m.sig } : { state: p.state, sigA: m.sig, sigB: p.sig };
-    ch.history.set(p.state.seq, ch.latest);
+    this.remember(ch);
     ch.peerSecrets.set(old.seq, m.secret);
     ch.peerNextHash = m.nextHash;
     this.stats.counts.updates++;
@@ -550,6 +564,7 @@ export class ChannelNode implements ProtocolNode<ChannelMessage> {
     }
     const htlc: Htlc = { id: `${first.me}${first.htlcCounter++}`, offerer: first.me, amount: route[0].amountMsat, hash: p.hash, expiry: route[0].expiryHeight };
     p.inFlight = { channel: first.def.id, htlcId: htlc.id, hops: route };
+    this.paymentsByHtlc.set(`${first.def.id}/${htlc.id}`, p);
     this.enqueue(first, { kind: 'add', htlc, onion: { paymentId: p.id, hops: route, index: 0 } });
   }
 
@@ -584,15 +599,15 @@ export class ChannelNode implements ProtocolNode<ChannelMessage> {
 
   /** An outgoing HTLC of ours was failed by the peer (locked). */
   private onOutgoingFailed(ch: ChannelView, htlcId: string, reason: FailReason, failedChannel: string): void {
-    const h = ch.history.get(ch.latest!.state.seq - 1)?.state.htlcs.find((x) => x.id === htlcId);
+    const h = ch.htlcsSeen.get(htlcId);
     this.ctx.emit({ kind: 'htlc-resolved', node: this.id, channel: ch.def.id, id: htlcId, hash: h?.hash ?? null, dir: 'out', outcome: 'failed', amount: h?.amount ?? 0n });
     const p = this.findPaymentByHtlc(ch.def.id, htlcId);
     this.attemptFailed(ch, htlcId, { paymentId: p?.id ?? '', hops: [], index: 0 }, reason, failedChannel);
   }
 
   private findPaymentByHtlc(channel: string, htlcId: string): PaymentRecord | undefined {
-    for (const p of this.stats.payments.values()) if (p.sender === this.id && p.inFlight?.channel === channel && p.inFlight.htlcId === htlcId) return p;
-    return undefined;
+    const p = this.paymentsByHtlc.get(`${channel}/${htlcId}`);
+    return p && p.inFlight?.channel === channel && p.inFlight.htlcId === htlcId ? p : undefined;
   }
 
   /** A preimage for one of our outgoing HTLCs (off chain or from an on-chain claim). */
@@ -786,11 +801,7 @@ export class ChannelNode implements ProtocolNode<ChannelMessage> {
 }
 
 function findHtlcAmount(ch: ChannelView, id: string): bigint {
-  for (let s = ch.latest?.state.seq ?? -1; s >= 0; s--) {
-    const h = ch.history.get(s)?.state.htlcs.find((x) => x.id === id);
-    if (h) return h.amount;
-  }
-  return 0n;
+  return ch.htlcsSeen.get(id)?.amount ?? 0n;
 }
 
 /**

@@ -31,8 +31,8 @@ import { KeyRing } from './auth.ts';
 import { makeCheckers } from './checkers.ts';
 import { PbftClient } from './client.ts';
 import type { PbftMessage } from './messages.ts';
-import { PBFT_MUTANTS, type ReplicaClass } from './mutants.ts';
-import { type Committee, type PbftOptions, PbftReplica, type ReplicaHooks } from './replica.ts';
+import { PBFT_MUTANTS } from './mutants.ts';
+import { type Committee, type PbftOptions, PbftReplica, type ReplicaHooks, type ReplicaVariant } from './replica.ts';
 import { pbftHeadline, pbftTimeline } from './outcomes.ts';
 
 const target = {
@@ -240,11 +240,11 @@ function idsOf(a: AdversaryConfig, k: number): NodeId[] {
 }
 
 /**
- * One run of a PBFT scenario. `Replica` is the implementation of the honest replicas: the honest
- * `PbftReplica`, or a mutant's (mutants.ts; reached only through `pbftModule.mutants`).
+ * One run of a PBFT scenario. `variant` replaces parts of the non-Byzantine replicas: none for
+ * the honest protocol, a mutant's (mutants.ts; reached only through `pbftModule.mutants`).
  * Byzantine replicas always wrap the honest code.
  */
-function buildPbft(scenario: Scenario<PbftConfig>, seed: number, Replica: ReplicaClass = PbftReplica): ProtocolRun<PbftMessage> {
+function buildPbft(scenario: Scenario<PbftConfig>, seed: number, variant: ReplicaVariant = {}): ProtocolRun<PbftMessage> {
     const cfg = scenario.protocol;
     const k = cfg.committee;
     const replicaCount = k + cfg.standbys;
@@ -312,7 +312,7 @@ function buildPbft(scenario: Scenario<PbftConfig>, seed: number, Replica: Replic
       createNode(id: NodeId): ProtocolNode<PbftMessage> {
         if (id < replicaCount) {
           const role = roles.get(id);
-          const replica = role ? new PbftReplica(id, committee, keys, options, hooks) : new Replica(id, committee, keys, options, hooks);
+          const replica = role ? new PbftReplica(id, committee, keys, options, hooks) : new PbftReplica(id, committee, keys, options, hooks, variant);
           replicas[id] = replica;
           if (cfg.twins && cfg.twins.replica === id) return new TwinOriginal(replica, keys, twinNode, cfg.twins.forward);
           if (!role) return replica;
@@ -427,6 +427,6 @@ export const pbftModule: ProtocolModule<PbftConfig, PbftMessage> = {
   timeline: pbftTimeline,
   build: (scenario, seed) => buildPbft(scenario, seed),
   mutants: Object.fromEntries(
-    Object.entries(PBFT_MUTANTS).map(([name, m]) => [name, { description: m.description, invariant: m.invariant, build: (scenario: Scenario<PbftConfig>, seed: number) => buildPbft(scenario, seed, m.replica) }]),
+    Object.entries(PBFT_MUTANTS).map(([name, m]) => [name, { description: m.description, invariant: m.invariant, build: (scenario: Scenario<PbftConfig>, seed: number) => buildPbft(scenario, seed, m.variant) }]),
   ),
 };

@@ -5,7 +5,13 @@
  *    crypto): 1,000 nodes, random degree 8, the bitcoin-2019 region table, 100 blocks of
  *    535 kB at a 600 s interval, real headers and real PoW verification, no tx workload.
  *    Each block is padded to 535 kB with a `filler` tx (real bytes, hashed into the Merkle root).
- *    Optionally the same at 10,000 nodes.
+ *    Both relay models side by side on the same network and blocks (issue 16): `full` —
+ *    inv/getdata/block, as before — and `compact` — BIP 152 as SimBlock models it (low-bandwidth
+ *    mode, 96.4 % of nodes, reconstruction failing with probability 0.13, or 0.27 for the 97.6 %
+ *    churning nodes, then fetching SimBlock's share of the block). With one filler per block the
+ *    cmpctblock is ~150 B rather than SimBlock's 18 kB (≈ 7 ms less per hop at 20 Mbps);
+ *    `medsim reproduce simblock-propagation` uses 180-byte fillers and SimBlock's whole network
+ *    model instead. Optionally the same at 10,000 nodes.
  * 2. Full HealthChain day: 1,000 nodes, 144 blocks, the default medical workload (pow-default
  *    rates), every tx really signed and verified (each distinct signature once, via the shared
  *    verification cache keyed by the exact bytes), and the record flows of protocols/records/
@@ -23,7 +29,12 @@ import { powModule, powSchema, type PowRun } from './module.ts';
 
 const schema = buildScenarioSchema({ pow: powSchema });
 
+export type Relay = 'full' | 'compact';
+export const RELAYS: readonly Relay[] = ['full', 'compact'];
+
 export interface PropagationBench {
+  /** Relay model: full blocks (inv/getdata/block) or compact blocks (SimBlock's BIP 152 model). */
+  relay: Relay;
   nodes: number;
   blocks: number;
   wallMs: number;
@@ -50,11 +61,34 @@ export interface FullDayBench {
 }
 
 export interface PowBenchResult {
+  /** Full-block relay (as before issue 16), medians. */
   propagation: PropagationBench;
+  /** Compact-block relay on the same network and blocks, medians. */
+  propagationCompact: PropagationBench;
   full: FullDayBench;
-  /** 10,000-node propagation runs, medians (when requested). */
+  /** 10,000-node propagation runs, medians (when requested), full and compact relay. */
   propagation10k?: PropagationBench;
+  propagation10kCompact?: PropagationBench;
   repetitions: number;
+}
+
+/** `--scale` in `medsim bench pow --help`: what `benchPow({scale})` does (test/pow/bench-plan.test.ts keeps them together). */
+export const SCALE_HELP = 'also run 10,000 nodes × 100 blocks, each relay model as many times as --repetitions (median)';
+
+/** One propagation run the bench makes: nodes, relay model, seed. */
+export interface PropagationPlanEntry {
+  nodes: number;
+  relay: Relay;
+  seed: number;
+}
+
+/** The propagation runs of `benchPow(options)`, in order: every relay at 1,000 nodes, then (with `scale`) at 10,000, `repetitions` each. */
+export function propagationPlan(options: PowBenchOptions = {}): PropagationPlanEntry[] {
+  const reps = options.repetitions ?? 3;
+  const sizes = [options.nodes ?? 1000, ...(options.scale ? [10_000] : [])];
+  const plan: PropagationPlanEntry[] = [];
+  for (const nodes of sizes) for (const relay of RELAYS) for (let i = 0; i < reps; i++) plan.push({ nodes, relay, seed: i + 1 });
+  return plan;
 }
 
 function median(xs: number[]): number {
@@ -65,14 +99,17 @@ function median(xs: number[]): number {
 const rssMb = () => process.memoryUsage().rss / 1e6;
 const peakRssMb = () => (process.resourceUsage().maxRSS * 1024) / 1e6;
 
-/** One propagation run (SimBlock configuration). */
-export function propagationRun(nodes: number, blocks: number, seed: number): PropagationBench {
+/** SimBlock's compact-block model (SimulationConfiguration CBR_*; protocols/pow/simblock.ts). */
+const COMPACT_RELAY = { compactBlocks: true, compactMode: 'low-bandwidth', compactShare: 0.964, reconstruction: { kind: 'probabilistic', failure: 0.13, churnFailure: 0.27, churnShare: 0.976, missing: 'simblock' } };
+
+/** One propagation run (SimBlock-comparable blocks; full or compact relay). */
+export function propagationRun(nodes: number, blocks: number, seed: number, relay: Relay = 'full'): PropagationBench {
   const scenario = schema.parse({
     name: 'bench-pow-propagation',
     seed,
     duration: '100000h',
     network: { nodes, regions: { preset: 'bitcoin-2019' }, topology: { kind: 'random', degree: 8 } },
-    protocol: { name: 'pow', blockInterval: '600s', zeroBits: 8, retargetInterval: 0, fillerSize: '534800B', maxBlockSize: '1MB', stopAfterBlocks: blocks },
+    protocol: { name: 'pow', blockInterval: '600s', zeroBits: 8, retargetInterval: 0, fillerSize: '534800B', maxBlockSize: '1MB', stopAfterBlocks: blocks, ...(relay === 'compact' ? COMPACT_RELAY : {}) },
   });
   const start = performance.now(); // wall-clock: benchmark only
   const { sim, run } = buildSimulation(scenario, { pow: powModule }, seed);
@@ -80,7 +117,7 @@ export function propagationRun(nodes: number, blocks: number, seed: number): Pro
   const wallMs = performance.now() - start; // wall-clock: benchmark only
   const r = run as PowRun;
   const m = powMetrics(r.world, r.nodes, r.honest, result.simTimeUs);
-  return { nodes, blocks, wallMs, rssMb: rssMb(), t50Ms: m.propagation50Ms?.median ?? NaN, t90Ms: m.propagation90Ms?.median ?? NaN, staleRate: m.staleRate, events: result.events, peakRssMb: peakRssMb() };
+  return { relay, nodes, blocks, wallMs, rssMb: rssMb(), t50Ms: m.propagation50Ms?.median ?? NaN, t90Ms: m.propagation90Ms?.median ?? NaN, staleRate: m.staleRate, events: result.events, peakRssMb: peakRssMb() };
 }
 
 /** One full HealthChain day. */
@@ -113,7 +150,7 @@ export function fullDayRun(nodes: number, blocks: number, seed: number): FullDay
 export interface PowBenchOptions {
   /** Runs per configuration (median); default 3. */
   repetitions?: number;
-  /** Also run the 10,000-node propagation configuration (`repetitions` times, median). */
+  /** Also run the 10,000-node propagation configuration (`repetitions` times per relay model, median). */
   scale?: boolean;
   /** Nodes / blocks overrides (for quick checks). */
   nodes?: number;
@@ -123,31 +160,44 @@ export interface PowBenchOptions {
 export function benchPow(options: PowBenchOptions = {}): PowBenchResult {
   const reps = options.repetitions ?? 3;
   const nodes = options.nodes ?? 1000;
-  const props: PropagationBench[] = [];
+  const runs = propagationPlan(options).map((p) => propagationRun(p.nodes, options.blocks ?? 100, p.seed, p.relay));
   const fulls: FullDayBench[] = [];
-  for (let i = 0; i < reps; i++) props.push(propagationRun(nodes, options.blocks ?? 100, i + 1));
   for (let i = 0; i < reps; i++) fulls.push(fullDayRun(nodes, 144, i + 1));
   const pick = <T extends object>(runs: T[], keys: (keyof T)[]): T => {
     const out = { ...runs[0] };
     for (const k of keys) (out as any)[k] = median(runs.map((r) => r[k] as number));
     return out;
   };
-  const propagation = pick(props, ['wallMs', 't50Ms', 't90Ms', 'staleRate', 'events']);
-  propagation.rssMb = Math.max(...props.map((p) => p.rssMb));
-  propagation.peakRssMb = Math.max(...props.map((p) => p.peakRssMb));
+  const summary = (n: number, relay: Relay): PropagationBench => {
+    const of = runs.filter((r) => r.nodes === n && r.relay === relay);
+    const p = pick(of, ['wallMs', 't50Ms', 't90Ms', 'staleRate', 'events']);
+    p.rssMb = Math.max(...of.map((x) => x.rssMb));
+    p.peakRssMb = Math.max(...of.map((x) => x.peakRssMb));
+    return p;
+  };
   const full = pick(fulls, ['wallMs', 'txPerWallSec', 'txs', 'blocks', 'signaturesVerified', 'signatureCacheHits']);
   full.rssMb = Math.max(...fulls.map((f) => f.rssMb));
   full.peakRssMb = Math.max(...fulls.map((f) => f.peakRssMb));
-  const result: PowBenchResult = { propagation, full, repetitions: reps };
+  const result: PowBenchResult = { propagation: summary(nodes, 'full'), propagationCompact: summary(nodes, 'compact'), full, repetitions: reps };
   if (options.scale) {
-    const big: PropagationBench[] = [];
-    for (let i = 0; i < reps; i++) big.push(propagationRun(10_000, options.blocks ?? 100, i + 1));
-    const p = pick(big, ['wallMs', 't50Ms', 't90Ms', 'staleRate', 'events']);
-    p.rssMb = Math.max(...big.map((x) => x.rssMb));
-    p.peakRssMb = Math.max(...big.map((x) => x.peakRssMb));
-    result.propagation10k = p;
+    result.propagation10k = summary(10_000, 'full');
+    result.propagation10kCompact = summary(10_000, 'compact');
   }
   return result;
+}
+
+/** The bench as a table: both relay models side by side, then the full day. */
+export function formatPowBench(r: PowBenchResult): string {
+  const ms = (x: number) => `${Math.round(x).toLocaleString('en-US')} ms`;
+  const line = (p: PropagationBench) =>
+    `${`${p.nodes.toLocaleString('en-US')} nodes`.padEnd(13)}${p.relay.padEnd(9)}${ms(p.t50Ms).padStart(10)}${ms(p.t90Ms).padStart(10)}${p.staleRate.toFixed(3).padStart(7)}${ms(p.wallMs).padStart(11)}${`${Math.round(p.rssMb)} MB`.padStart(9)}${p.events.toLocaleString('en-US').padStart(12)}`;
+  const props = [r.propagation, r.propagationCompact, ...(r.propagation10k ? [r.propagation10k, r.propagation10kCompact!] : [])];
+  return (
+    `propagation: ${r.propagation.blocks} blocks of 535 kB, median of ${r.repetitions} run(s); t50/t90 = median over blocks of the time to reach 50 %/90 % of nodes\n` +
+    `${'network'.padEnd(13)}${'relay'.padEnd(9)}${'t50'.padStart(10)}${'t90'.padStart(10)}${'stale'.padStart(7)}${'wall'.padStart(11)}${'rss'.padStart(9)}${'events'.padStart(12)}\n` +
+    props.map(line).join('\n') +
+    `\nfull day: ${r.full.nodes.toLocaleString('en-US')} nodes, ${r.full.blocks} blocks, ${r.full.txs.toLocaleString('en-US')} txs in ${ms(r.full.wallMs)} (${Math.round(r.full.txPerWallSec)} tx/s wall), rss ${Math.round(r.full.rssMb)} MB (peak ${Math.round(r.full.peakRssMb)}), ${r.full.signaturesVerified.toLocaleString('en-US')} distinct signatures verified\n`
+  );
 }
 
 // `npx tsx protocols/pow/bench.ts [--scale] [--reps N]` prints the JSON (the lead wires `medsim bench pow`).

@@ -24,6 +24,7 @@ import { AlcConsistency, KeyImageNonceOnce, OwnerOnlyAuthorisation, StateRootAgr
 import { contractTxData, type Address } from './contracts/index.ts';
 import { callSelector } from './contracts/txdata.ts';
 import { newIdentity } from './keys.ts';
+import { observe, type RingTx as AnonymityTx } from './anonymity.ts';
 import { RINGCHAIN_MUTANTS, type RingchainVariant } from './mutants.ts';
 import type { RingState } from './state.ts';
 import type { RingTx } from './tx.ts';
@@ -46,6 +47,8 @@ const workloadSchema = z
     institutions: integer({ min: 1 }).default(5).describe('Institutions: each deploys one ALC at the start (integer). Default 5.'),
     coverKeys: integer({ min: 0 }).default(20).describe('Extra keys enrolled at genesis only to serve as decoys (integer). Default 20.'),
     recordSize: size({ positive: true }).prefault('256B').describe('Record payload stored in each MRC (bytes after parsing). Default 256B.'),
+    enrolOnTransfer: z.boolean().default(true).describe('Each plain transfer also enrols one new one-time key (so keys appear on chain over time, for recency-biased decoys). Default true.'),
+    stopAt: duration().optional().describe('No new workload txs after this time (µs after parsing); omitted = until the end of the run.'),
     initialBalance: ether('Genesis balance of every participant', 100),
     transferValue: ether('Value of each plain transfer', 0.01),
   })
@@ -95,6 +98,7 @@ export const ringchainSchema = z
     difficulty: integer({ min: 1, max: 1_000_000 }).default(256).describe('Block difficulty: expected hashes of the real nonce search per block (fixed). Default 256.'),
     ringSize: integer({ min: 1, max: 64 }).default(11).describe('Ring members per transaction (integer). Default 11 (Monero).'),
     decoyPolicy: z.enum(['uniform', 'gamma']).default('uniform').describe('How decoys are drawn from the enrolled keys: uniform, or recency-biased like Monero\'s gamma selection. Default uniform.'),
+    ringReuse: z.boolean().default(false).describe('Each key signs all its txs with the ring chosen for its first one, so the rings sharing a key image are identical and intersecting them reveals nothing (docs/ringchain.md). Default false.'),
     txGasLimit: integer({ min: 21_000 }).default(3_000_000).describe('Gas limit of every tx, gas (seed 001\'s RLP carries none). Default 3,000,000.'),
     gasPrice: z.number().min(0).default(1).describe('Gas price of every tx, gwei (10^9 wei) per gas. Default 1.'),
     blockGasLimit: integer({ min: 21_000 }).default(30_000_000).describe('Block gas limit: Σ gas used of a block\'s txs, gas. Default 30,000,000.'),
@@ -176,8 +180,10 @@ export function buildRingchain(scenario: Scenario<RingchainConfig>, seed: number
       recordBytes: cfg.workload.recordSize,
       ringSize: cfg.ringSize,
       decoyPolicy: cfg.decoyPolicy,
+      ringReuse: cfg.ringReuse,
       initialBalance: toWei(cfg.workload.initialBalance),
       transferValue: toWei(cfg.workload.transferValue),
+      enrolOnTransfer: cfg.workload.enrolOnTransfer,
     },
     seed,
   );
@@ -250,7 +256,7 @@ export function buildRingchain(scenario: Scenario<RingchainConfig>, seed: number
     install(sim) {
       simRef = sim;
       const submit = makeSubmitter(sim, world, nodes, honest);
-      workload.install(sim, world, submit, scenario.duration, reference);
+      workload.install(sim, world, submit, Math.min(scenario.duration, cfg.workload.stopAt ?? Infinity), reference);
       const count = (k: string) => (attackCounts[k] = (attackCounts[k] ?? 0) + 1);
       if (attack.kind === 'forged-signatures') scheduleAttackTxs(sim, scenario.duration, attack.rate, 'forged', () => (nodes[attacker] as ForgingMiner).forge(), submit, count);
       if (attack.kind === 'replay') {
@@ -369,20 +375,26 @@ export function ringchainMetrics(world: RingWorld, nodes: RingNode[], honest: No
     });
   }
   const ringTxs = ringTransactionsOnChain(world, best);
-  let newest = 0;
-  let known = 0;
-  let sizeSum = 0;
   const heightOf = new Map(best.state.keyList.slice(0, best.state.keyCount).map((k) => [k.hex, k.height] as const));
+  let sizeSum = 0;
+  const observed: AnonymityTx[] = [];
   for (const r of ringTxs) {
     sizeSum += r.ring.length;
-    if (r.realIndex < 0) continue;
-    known++;
-    // Guess-newest (Möser et al. 2018): the member enrolled most recently (ties: the later position).
-    let guess = 0;
-    r.ring.forEach((k, i) => {
-      if ((heightOf.get(k) ?? 0) >= (heightOf.get(r.ring[guess]) ?? 0)) guess = i;
-    });
-    if (guess === r.realIndex) newest++;
+    if (r.realSignerHex === undefined) continue; // an adversary's tx: no ground truth
+    observed.push({ members: r.ring.map((k) => ({ publicKeyHex: k, height: heightOf.get(k) ?? 0 })), keyImage: r.keyImageHex, height: r.height, realSigner: r.realSignerHex });
+  }
+  // The observer heuristics of anonymity.ts (guess-newest: Möser et al. 2018; chain reaction:
+  // Kumar et al. 2017), scored by their exact success probability (no random guess needed).
+  const heuristics: Record<string, { expectedRate: number; deanonymized: number }> = {};
+  for (const h of ['none', 'guess-newest', 'chain-reaction'] as const) {
+    const obs = observe(h, observed);
+    let expected = 0;
+    let certain = 0;
+    for (const o of obs) {
+      if (o.guessAmong.includes(observed[o.tx].realSigner)) expected += 1 / o.guessAmong.length;
+      if (o.certain) certain++;
+    }
+    heuristics[h] = { expectedRate: obs.length ? expected / obs.length : 0, deanonymized: obs.length ? certain / obs.length : 0 };
   }
   const stale = world.store.size - 1 - best.height;
   const seconds = simTimeUs / 1e6;
@@ -400,7 +412,10 @@ export function ringchainMetrics(world: RingWorld, nodes: RingNode[], honest: No
       ringTxs: ringTxs.length,
       meanRingSize: ringTxs.length ? sizeSum / ringTxs.length : 0,
       distinctSenders: new Set(ringTxs.map((r) => r.sender)).size,
-      guessNewestRate: known ? newest / known : 0,
+      scored: observed.length,
+      guessNewestRate: heuristics['guess-newest'].expectedRate,
+      chainReactionRate: heuristics['chain-reaction'].expectedRate,
+      deanonymized: heuristics['chain-reaction'].deanonymized,
       oneOverN: 1 / ringSize,
     },
   };
@@ -451,9 +466,17 @@ export const ringchainHeadline: readonly HeadlineOutcome<RingchainConfig>[] = [
     label: 'guess-newest success rate',
     kind: 'rate',
     unit: 'fraction of ring txs',
-    description: 'Share of confirmed ring txs whose real signer is the ring\'s most recently enrolled key (the guess-newest heuristic); compare with 1/n.',
+    description: 'Probability that an observer guessing the ring\'s most recently enrolled member (Möser et al. 2018; uniformly among ties) names the real signer, averaged over confirmed ring txs; compare with 1/n.',
     read: (s) => num((s.anonymity as { guessNewestRate?: unknown } | undefined)?.guessNewestRate),
     theory: (scenario) => ({ value: 1 / scenario.protocol.ringSize, label: '1/n (seed 001 §4.1 claim, closed form)' }),
+  },
+  {
+    name: 'deanonymized',
+    label: 'rings fully de-anonymised',
+    kind: 'rate',
+    unit: 'fraction of ring txs',
+    description: 'Share of confirmed ring txs whose signer the chain-reaction observer (Kumar et al. 2017) determines with certainty.',
+    read: (s) => num((s.anonymity as { deanonymized?: unknown } | undefined)?.deanonymized),
   },
   {
     name: 'staleRate',

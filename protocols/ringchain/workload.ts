@@ -16,7 +16,8 @@
  *
  * Every tx is really ring-signed: the ring is chosen by the scenario's decoy policy
  * (`selectRing`) from the keys enrolled on the workload's reference chain (the first honest
- * node's tip, as a wallet would read its node), at `ringSize` members. Decisions (which record,
+ * node's tip, as a wallet would read its node), at `ringSize` members (a tx is skipped, counted
+ * as `<kind>-no-ring`, while fewer keys than that are enrolled). Decisions (which record,
  * which institution) are made on that reference view. Nonces are tracked per identity; a sender
  * keeps at most `MAX_PENDING` txs unconfirmed, and resynchronises with the chain when its txs
  * have not confirmed for a while (a dropped tx would otherwise block its successors).
@@ -31,7 +32,8 @@ import { seededRandom, type RandomSource } from '../crypto/random.ts';
 import { contractReader, contractTxData, ZERO_ADDRESS, type Address } from './contracts/index.ts';
 import type { RingEntry } from './chain.ts';
 import { newIdentity, signTx, type RingIdentity } from './keys.ts';
-import { selectRing, type DecoyPolicyName, type KnownKey } from './ring-selection-stub.ts';
+import { generateKeyPair } from '../crypto/ringsig.ts';
+import { NotEnoughDecoysError, selectRing, type DecoyPolicyName, type KnownKey } from './decoys.ts';
 import type { RingMessage, RingNode, RingWorld } from './world.ts';
 import { transferData, type RingTx, type UnsignedTx } from './tx.ts';
 import { keccak256 } from '../crypto/hash.ts';
@@ -60,10 +62,14 @@ export interface RingWorkloadOptions {
   /** Ring members per tx. */
   ringSize: number;
   decoyPolicy: DecoyPolicyName;
+  /** A key signs every tx with the ring chosen for its first one (docs/ringchain.md, "Anonymity"). */
+  ringReuse: boolean;
   /** Genesis balance of every participant, wei. */
   initialBalance: bigint;
   /** Value of a plain transfer, wei. */
   transferValue: bigint;
+  /** Each transfer enrols one new one-time key. */
+  enrolOnTransfer: boolean;
 }
 
 export type WorkloadKind = 'alc' | 'registration' | 'record' | 'subjoin' | 'warrant' | 'unwarrant' | 'read' | 'transfer';
@@ -91,6 +97,8 @@ export class RingWorkload {
   readonly records: RecordRef[] = [];
   readonly submitted: Record<string, number> = {};
   readonly skipped: Record<string, number> = {};
+  /** Ring-reuse mode: the ring of each key's first tx (by public key hex). */
+  private readonly rings = new Map<string, Uint8Array[]>();
   private readonly keyRandom: RandomSource;
   private readonly signRandom: RandomSource;
   private ringRng: Rng | undefined;
@@ -126,11 +134,24 @@ export class RingWorkload {
 
   /** Signs `u` for `id` with a ring chosen by the decoy policy on `tip` (also used by adversaries). */
   sign(world: RingWorld, tip: RingEntry, id: RingIdentity, u: UnsignedTx, rng: Rng): RingTx | undefined {
+    const reused = this.options.ringReuse ? this.rings.get(id.publicHex) : undefined;
+    if (reused) {
+      const tx = signTx(u, reused, id, world.chain.ringCache, this.signRandom);
+      world.realSigners.set(tx.txid, id.publicHex);
+      return tx;
+    }
     const { known, byHex } = this.knownKeys(tip);
     const real = byHex.get(id.publicHex);
     if (!real) return undefined;
-    const { members } = selectRing(this.options.decoyPolicy, known, real, this.options.ringSize, tip.height, rng);
+    let members: KnownKey[];
+    try {
+      ({ members } = selectRing(this.options.decoyPolicy, known, real, this.options.ringSize, tip.height, rng, { knownAreDistinct: true }));
+    } catch (e) {
+      if (e instanceof NotEnoughDecoysError) return undefined;
+      throw e;
+    }
     const ring = members.map((m) => hexToBytes(m.publicKeyHex));
+    if (this.options.ringReuse) this.rings.set(id.publicHex, ring);
     const tx = signTx(u, ring, id, world.chain.ringCache, this.signRandom);
     world.realSigners.set(tx.txid, id.publicHex);
     return tx;
@@ -152,7 +173,7 @@ export class RingWorkload {
       if (s.next - confirmed >= MAX_PENDING) return this.skip(`${kind}-busy`);
       if (s.next === confirmed) s.lastProgressUs = sim.now;
       const tx = this.sign(world, tip, s.id, { ...u, nonce: s.next } as UnsignedTx, this.ringRng!);
-      if (!tx) return this.skip(`${kind}-key-unknown`);
+      if (!tx) return this.skip(`${kind}-no-ring`);
       s.next++;
       this.submitted[kind] = (this.submitted[kind] ?? 0) + 1;
       submit(tx, kind);
@@ -227,8 +248,8 @@ export class RingWorkload {
       const from = rng.pick(everyone);
       let to = rng.pick(everyone);
       if (to === from) to = everyone[(everyone.indexOf(from) + 1) % everyone.length];
-      const fresh = newIdentity(this.keyRandom).publicKey;
-      send(from, 'transfer', { kind: 'call', to: to.id.pseudonym, data: transferData(o.transferValue, [fresh]) });
+      const enrol = o.enrolOnTransfer ? [generateKeyPair(this.keyRandom).publicKey] : [];
+      send(from, 'transfer', { kind: 'call', to: to.id.pseudonym, data: transferData(o.transferValue, enrol) });
     });
     void ZERO_ADDRESS;
   }

@@ -6,7 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { buildSimulation } from '../../sim/runner.ts';
 import { buildScenarioSchema } from '../../sim/scenario/schema.ts';
-import { validateScenario } from '../../sim/scenario/index.ts';
+import { fileURLToPath } from 'node:url';
+import { loadScenario, validateScenario } from '../../sim/scenario/index.ts';
 import { powModule, powSchema, type PowRun } from '../../protocols/pow/module.ts';
 import { ProbabilisticReconstruction } from '../../protocols/nakamoto/world.ts';
 import { SIMBLOCK_MISSING_CHURN, SIMBLOCK_MISSING_ORDINARY, simblockScenario } from '../../protocols/pow/simblock.ts';
@@ -127,5 +128,14 @@ describe('pow SimBlock knobs: behaviour', () => {
     const cmpct = 24 + 80 + 8 + 3 + 6 * fillers.length + 3 + b.txs[0].size;
     expect(cmpct).toBeGreaterThan(17_900);
     expect(cmpct).toBeLessThan(18_100);
+  });
+});
+
+describe('scenarios/pow-simblock.yaml', () => {
+  it('is simblockScenario at 1,000 nodes, compact relay, 100 blocks', async () => {
+    const file = fileURLToPath(new URL('../../scenarios/pow-simblock.yaml', import.meta.url));
+    const loaded = loadScenario(file, { registry: { pow: powSchema } }).scenario as any;
+    const built = validateScenario(simblockScenario({ nodes: 1000, blocks: 100, relay: 'compact', seed: 1 }), { pow: powSchema }) as any;
+    expect({ ...loaded, name: '', description: '' }).toEqual({ ...built, name: '', description: '' });
   });
 });
