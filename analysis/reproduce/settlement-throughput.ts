@@ -21,7 +21,7 @@
  *
  * Rows (settlement-throughput.csv): keyBits, offeredPerSec, patients, trials, seconds (virtual run
  * length), committedPerSec (mean over trials) with committedLow / committedHigh (95 % t-interval;
- * null with one trial), conflictRate with conflictLow / conflictHigh, latencyP50Ms (mean of the
+ * null with one trial; bounds clamped at 0), conflictRate with conflictLow / conflictHigh, latencyP50Ms (mean of the
  * trials' medians), auditPass (trials whose regulator audit passed), costTable.
  */
 import { join } from 'node:path';
@@ -114,7 +114,7 @@ export const settlementThroughputFigure: Figure = {
       const lat = rs.map((r) => r.latency.p50Ms).filter((x): x is number => typeof x === 'number');
       const row = {
         keyBits, offeredPerSec, patients, trials: rs.length, seconds,
-        committedPerSec: round(mean(tput)), committedLow: ti ? round(ti.low) : null, committedHigh: ti ? round(ti.high) : null,
+        committedPerSec: round(mean(tput)), committedLow: ti ? round(Math.max(0, ti.low)) : null, committedHigh: ti ? round(ti.high) : null,
         conflictRate: round(mean(conf), 4), conflictLow: ci ? round(Math.max(0, ci.low), 4) : null, conflictHigh: ci ? round(ci.high, 4) : null,
         latencyP50Ms: lat.length ? round(mean(lat), 1) : null,
         auditPass: rs.filter((r) => r.audit.result === 'pass').length,
