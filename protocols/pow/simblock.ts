@@ -46,7 +46,12 @@ export interface SimblockScenarioOptions {
  * - network: the bitcoin-2019 region table (latency, bandwidth, node shares); SimBlock's routing
  *   table (`random-degrees`, its bitcoin-2015 outbound table); Pareto latency with a 5 ms gap;
  *   one block message in flight per node (`stop-and-wait`); inv/getdata/getblocktxn as control
- *   messages (≤ 10 kB here; they never queue behind blocks) with +10 ms; +2 ms per block message;
+ *   messages (they never queue behind blocks) with +10 ms; +2 ms per block message. The
+ *   control/bulk line is 5 kB: every blocktxn is larger (≥ 1 % of 535 kB = 5.35 kB) and must
+ *   queue as SimBlock's block messages do; a getblocktxn is larger only when a churning node
+ *   misses more than 55 % of the block (< 5 % of round trips) and then leaves, as bulk, a link
+ *   with nothing else to send (+2 ms instead of +10 ms). A 10 kB line let the common 1 % blocktxn
+ *   jump the queue and made compact relay ~10 % too fast;
  * - blocks: 535,000 bytes every 600 s (fixed target), padded with 180-byte filler txs so the
  *   compact block has SimBlock's 18 kB (2,972 short ids);
  * - compact relay: low-bandwidth BIP 152 (SimBlock sends the cmpctblock in answer to a request),
@@ -69,7 +74,7 @@ export function simblockScenario(o: SimblockScenarioOptions): Record<string, unk
       regions: { preset: 'bitcoin-2019' },
       topology: { kind: 'random-degrees', outbound: 'bitcoin-2015' },
       latency: { distribution: 'pareto', paretoGap: '5ms' },
-      uploads: { mode: 'stop-and-wait', controlBytes: '10kB', controlDelay: '10ms', bulkDelay: '2ms' },
+      uploads: { mode: 'stop-and-wait', controlBytes: '5kB', controlDelay: '10ms', bulkDelay: '2ms' },
     },
     protocol: {
       name: 'pow',

@@ -29,5 +29,5 @@ describe('SimBlock comparison (1,000 nodes, compact relay)', () => {
     expect(m.t90! / ref.t90MeanMs).toBeLessThan(1 + TARGET_TOLERANCE);
     // The relay model matters: the same network with full blocks is far slower (SimBlock: ×3).
     expect(m.t50).toBeLessThan(simblockReference(1000, 'full')!.t50MeanMs * 0.6);
-  }, 60_000);
+  }, 240_000); // a few seconds on an idle 2-core machine; generous for a shared one
 });

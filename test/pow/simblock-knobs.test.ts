@@ -45,7 +45,7 @@ describe('pow SimBlock knobs: schema', () => {
 
   it('SimBlock\'s configuration parses, with its defaults for the probabilistic model', () => {
     const s = validateScenario(simblockScenario({ nodes: 100, blocks: 3, relay: 'compact', seed: 1 }), { pow: powSchema }) as any;
-    expect(s.network.uploads).toEqual({ mode: 'stop-and-wait', controlBytes: 10_000, controlDelay: 10_000, bulkDelay: 2_000 });
+    expect(s.network.uploads).toEqual({ mode: 'stop-and-wait', controlBytes: 5_000, controlDelay: 10_000, bulkDelay: 2_000 });
     expect(s.network.latency).toEqual({ distribution: 'pareto', paretoGap: 5_000 });
     expect(s.protocol.reconstruction).toEqual({ kind: 'probabilistic', failure: 0.13, churnFailure: 0.27, churnShare: 0.976, missing: 'simblock' });
     const bare = schema.parse({ name: 'x', duration: '1h', network: { nodes: 4 }, protocol: { name: 'pow', reconstruction: { kind: 'probabilistic' } } }).protocol as any;
@@ -137,5 +137,27 @@ describe('scenarios/pow-simblock.yaml', () => {
     const loaded = loadScenario(file, { registry: { pow: powSchema } }).scenario as any;
     const built = validateScenario(simblockScenario({ nodes: 1000, blocks: 100, relay: 'compact', seed: 1 }), { pow: powSchema }) as any;
     expect({ ...loaded, name: '', description: '' }).toEqual({ ...built, name: '', description: '' });
+  });
+});
+
+describe('SimBlock control/bulk line (simblockScenario uploads.controlBytes)', () => {
+  it('every blocktxn is bulk (queues like SimBlock block messages); getblocktxn is control up to 55 % missing', () => {
+    const s = validateScenario(simblockScenario({ nodes: 100, blocks: 1, relay: 'compact', seed: 1 }), { pow: powSchema }) as any;
+    const line = s.network.uploads.controlBytes;
+    const blockBytes = 534_995;
+    const shortIds = 2972;
+    // Sizes as protocols/nakamoto/node.ts sends them (header 24, hash 32, count 3, 3 per index).
+    const blocktxn = (share: number) => 24 + 32 + 3 + Math.floor(blockBytes * share);
+    const getblocktxn = (share: number) => 24 + 32 + 3 * Math.max(1, Math.round(shortIds * share));
+    const smallest = Math.min(...SIMBLOCK_MISSING_ORDINARY.concat(SIMBLOCK_MISSING_CHURN).map((m) => m.share));
+    expect(blocktxn(smallest)).toBeGreaterThan(line);
+    expect(getblocktxn(0.55)).toBeLessThanOrEqual(line);
+    // Share of churn round trips whose getblocktxn is bulk (> 55 % missing): under 5 %.
+    const total = SIMBLOCK_MISSING_CHURN.reduce((a, m) => a + m.weight, 0);
+    const bulk = SIMBLOCK_MISSING_CHURN.filter((m) => getblocktxn(m.share) > line).reduce((a, m) => a + m.weight, 0);
+    expect(bulk / total).toBeLessThan(0.05);
+    // The cmpctblock (≈ 18 kB) is bulk, inv/getdata (61 B) control.
+    expect(24 + 80 + 8 + 3 + 6 * shortIds + 3 + 12).toBeGreaterThan(line);
+    expect(61).toBeLessThanOrEqual(line);
   });
 });
