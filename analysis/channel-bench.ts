@@ -18,6 +18,7 @@ import { generateKeyPair, type Ed25519KeyPair } from '../protocols/crypto/ed2551
 import { seededRandom } from '../protocols/crypto/random.ts';
 import { barabasiAlbertGraph, type ChannelEdge } from '../protocols/channels/graph.ts';
 import { generateTrace } from '../protocols/channels/traces.ts';
+import { findRoute } from '../protocols/channels/routing.ts';
 import { runPayments, type ChannelUpdateSink } from './channel-payments.ts';
 import { revocationHash, revocationSecret, signState, verifyStateSig } from '../protocols/channels/state.ts';
 
@@ -269,6 +270,39 @@ export function benchChannelNetwork(api: StateApi, options: { nodes: number; pay
   };
 }
 
+/** Route searches alone on the same kind of network. */
+export interface RoutingBench {
+  nodes: number;
+  routes: number;
+  /** Searches that found a route. */
+  found: number;
+  wallMs: number;
+  cpuMs: number;
+  routesPerWallSec: number;
+  routesPerCpuSec: number;
+}
+
+/** `routes` findRoute calls between seeded random pairs on a `nodes`-node Barabási–Albert graph (search structure built once). */
+export function benchRouting(options: { nodes: number; routes: number; seed?: number }): RoutingBench {
+  const seed = options.seed ?? 1;
+  const graph = barabasiAlbertGraph({
+    nodes: options.nodes, edgesPerNode: 2, seed,
+    channels: { capacity: { kind: 'uniform', minMsat: 200_000_000n, maxMsat: 2_000_000_000n }, balance: 'even', feeRatePpmRange: [1, 1000] },
+  });
+  const trace = generateTrace({ nodes: graph.nodes, count: options.routes, ratePerSec: 100, amount: { kind: 'lognormal', medianMsat: 1_000_000, sigma: 1.5 }, seed });
+  findRoute(graph, trace[0].sender, trace[0].receiver, trace[0].amountMsat, { currentHeight: 800_000, finalCltvDelta: 40 });
+  const t0 = nowMs();
+  const c0 = process.cpuUsage();
+  let found = 0;
+  for (const p of trace) if (findRoute(graph, p.sender, p.receiver, p.amountMsat, { currentHeight: 800_000, finalCltvDelta: 40 })) found++;
+  const wallMs = nowMs() - t0;
+  const cpuMs = cpuSince(c0);
+  return {
+    nodes: graph.nodes.length, routes: trace.length, found, wallMs: round(wallMs), cpuMs: round(cpuMs),
+    routesPerWallSec: Math.round((trace.length / wallMs) * 1000), routesPerCpuSec: Math.round((trace.length / cpuMs) * 1000),
+  };
+}
+
 /** `medsim bench channels --json`. */
 export interface BenchChannelsResult {
   updatesPerWallSec: number;
@@ -280,6 +314,7 @@ export interface BenchChannelsResult {
   rssMb: number;
   single: ChannelUpdateBench;
   network: ChannelNetworkBench;
+  routing: RoutingBench;
   repetitions: number;
 }
 
@@ -291,6 +326,7 @@ export function benchChannels(options: { updates: number; nodes: number; payment
   singles.sort((a, b) => a.updatesPerWallSec - b.updatesPerWallSec);
   const single = singles[Math.floor(singles.length / 2)];
   const network = benchChannelNetwork(api, { nodes: options.nodes, payments: options.payments, seed: options.seed });
+  const routing = benchRouting({ nodes: options.nodes, routes: options.payments, seed: options.seed });
   return {
     updatesPerWallSec: single.updatesPerWallSec,
     signUs: median(singles.map((s) => s.signUs)),
@@ -301,6 +337,7 @@ export function benchChannels(options: { updates: number; nodes: number; payment
     rssMb: Math.round(process.memoryUsage().rss / 1e6),
     single,
     network,
+    routing,
     repetitions: options.repetitions,
   };
 }

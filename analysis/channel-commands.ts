@@ -37,6 +37,7 @@ export function registerChannelCommands(program: Command): void {
           `one channel  ${r.updatesPerWallSec.toLocaleString('en-US')} updates/s wall (${s.updatesPerCpuSec.toLocaleString('en-US')} per CPU s; median of ${r.repetitions} × ${s.updates} updates; each update: 2 signatures, 2 verifications, 2 revocations)\n` +
             `             state signature ${r.signUs} µs, verification ${r.verifyUs} µs (medians)\n` +
             `network      ${n.nodes} nodes, ${n.channels} channels: ${n.payments.toLocaleString('en-US')} payments (${n.succeeded.toLocaleString('en-US')} succeeded), ${n.stateUpdates.toLocaleString('en-US')} signed state updates in ${(n.wallMs / 1000).toFixed(1)} s wall (${(n.cpuMs / 1000).toFixed(1)} s CPU) = ${n.paymentsPerWallSec} payments/s\n` +
+            `routing      ${r.routing.routes.toLocaleString('en-US')} route searches on ${r.routing.nodes} nodes (${r.routing.found.toLocaleString('en-US')} found): ${r.routing.routesPerWallSec.toLocaleString('en-US')}/s wall, ${r.routing.routesPerCpuSec.toLocaleString('en-US')}/s CPU\n` +
             `rss          ${r.rssMb} MB\n`,
         );
       }

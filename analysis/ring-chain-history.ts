@@ -44,6 +44,8 @@ export interface ChainHistoryRequest {
   duration: string;
   /** Nodes in the network. */
   nodes: number;
+  /** The chain's `ringReuse` option: each key signs all its txs with the ring of its first (default: the scenario's, false). */
+  ringReuse?: boolean;
 }
 
 export const CHAIN_SCENARIO = 'scenarios/ringchain.yaml';
@@ -60,7 +62,13 @@ export async function chainRingHistory(request: ChainHistoryRequest): Promise<Ri
   const registry = protocolSchemas();
   const loaded = loadScenario(join(PROJECT_ROOT, CHAIN_SCENARIO), {
     registry,
-    overrides: { 'protocol.ringSize': request.ringSize, 'protocol.decoyPolicy': request.policy, duration: request.duration, 'network.nodes': request.nodes },
+    overrides: {
+      'protocol.ringSize': request.ringSize,
+      'protocol.decoyPolicy': request.policy,
+      duration: request.duration,
+      'network.nodes': request.nodes,
+      ...(request.ringReuse !== undefined ? { 'protocol.ringReuse': request.ringReuse } : {}),
+    },
     overrideSource: 'ring-anonymity',
   });
   const seed = Number.parseInt(deriveSeed(request.seed, 'ring-anonymity/chain-run').slice(0, 12), 16);

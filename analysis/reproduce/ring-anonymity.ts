@@ -196,9 +196,9 @@ export async function ringAnonymityRows(
 
 /** Chain reaction vs the zero-decoy share (uniform decoys), and key reuse vs certainty: the side tables. */
 async function sideTables(ctx: Pick<FigureContext, 'quick' | 'seed'>, blocks: number) {
-  const zeroShares = ctx.quick ? [0, 0.2, 0.65] : [0, 0.1, 0.2, 0.4, 0.65, 0.8];
+  const zeroShares = ctx.quick ? [0, 0.65] : [0, 0.1, 0.2, 0.4, 0.65, 0.8];
   const zeroRows: Record<string, unknown>[] = [];
-  for (const ringSize of [2, 4, 11]) {
+  for (const ringSize of ctx.quick ? [2, 11] : [2, 4, 11]) {
     for (const zeroDecoyShare of zeroShares) {
       const seed = `${ctx.seed}/ring-anonymity/zero/${ringSize}/${zeroDecoyShare}`;
       const { txs } = await ringHistory({ policy: 'uniform', ringSize, seed, blocks, zeroDecoyShare }, 'spend-model');

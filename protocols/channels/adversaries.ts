@@ -21,7 +21,7 @@
 import type { NodeId } from '../../sim/types.ts';
 import type { Onion } from './messages.ts';
 import { ChannelNode, type ChannelStats, type ChannelView } from './node.ts';
-import { findRoute } from './route-standin.ts';
+import { findRoute } from './routing.ts';
 import { balanceOf, stateValue, type ChannelState, type Htlc, type SignedState } from './state.ts';
 import { heightAt, type ChannelWorld } from './world.ts';
 

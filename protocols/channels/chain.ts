@@ -84,7 +84,8 @@ export class ChainNode implements ProtocolNode<ChannelMessage> {
     this.ctx = ctx;
     if (tag === 'block') {
       this.cutBlock(ctx);
-      ctx.setTimer(this.w.timing.blockUs, 'block');
+      // block k is due at k · interval whatever CPU time executing this one took: heights stay a function of time
+      ctx.setTimer(Math.max(1, (this.ledger.height + 1) * this.w.timing.blockUs - ctx.now()), 'block');
     }
   }
 

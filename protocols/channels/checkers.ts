@@ -6,7 +6,7 @@
  * - `channel-balance`: every fully signed state a party holds puts exactly the channel's capacity
  *   in its balances and pending HTLCs (seed 002 §3.4: the balances of a state sum to the deposit).
  * - `honest-balance`: when a channel closes on chain, an honest party that was online — or had an
- *   online watchtower — at some point of the dispute window is paid at least its balance in the
+ *   online watchtower — at some point of the dispute window but its last block is paid at least its balance in the
  *   latest state it holds signed by both (pending HTLCs aside: they may go either way).
  * - `htlc-atomicity`: an honest node that forwarded a payment and paid downstream (its outgoing
  *   HTLC was fulfilled) held, before that, a co-signed state with the incoming HTLC of the same
@@ -72,7 +72,9 @@ export function honestBalanceChecker(w: ChannelWorld, down: Downtime): Observer 
         if (o.status === 'closing' && e.before?.status === 'open') closingAt.set(e.channel, now);
         if (o.status !== 'closed' || e.before?.status === 'closed') continue;
         const start = closingAt.get(e.channel) ?? now;
-        const end = o.outcome === 'cooperative' ? now : start + o.window * w.timing.blockUs;
+        // to answer, a party must be up at least one block before the window closes (its dispute
+        // has to reach a block inside the window)
+        const end = o.outcome === 'cooperative' ? now : start + (o.window - 1) * w.timing.blockUs;
         for (const side of ['a', 'b'] as Side[]) {
           const party = side === 'a' ? o.a : o.b;
           if (w.adversarial.has(party)) continue;

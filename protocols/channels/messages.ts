@@ -12,7 +12,7 @@
  */
 import type { NodeId } from '../../sim/types.ts';
 import { requestProblem, type ChannelObject, type ChannelRequest } from './chaincode.ts';
-import type { Hop } from './route-standin.ts';
+import type { Hop } from './routing.ts';
 import { isHash, stateShapeProblem, type ChannelState, type Htlc, type SignedState } from './state.ts';
 
 /** Routing information carried with an HTLC (Sphinx onion encryption is not modelled: docs/channels.md). */

@@ -23,7 +23,7 @@ import { channelBalanceChecker, honestBalanceChecker, htlcAtomicityChecker, valu
 import type { ChannelMessage } from './messages.ts';
 import { DisputeIgnoresNewerChaincode, ForwardWithoutLockNode, PenaltyPaysBothChaincode, SkipBalanceCheckNode } from './mutants.ts';
 import { ChannelNode, ChannelStats } from './node.ts';
-import type { ChannelGraph, ChannelPolicy } from './route-standin.ts';
+import { barabasiAlbertGraph, hubAndSpokeGraph, type ChannelGraph, type ChannelPolicy } from './graph.ts';
 import { parseSigned } from './chaincode.ts';
 import { Watchtower } from './watchtower.ts';
 import { nodeKeys, type ChannelDef, type ChannelWorld } from './world.ts';
@@ -96,8 +96,11 @@ export const channelsSchema = z
     channels: z.array(channelSchema).default([]).describe('Channels, explicitly. Default none (then `topology`).'),
     topology: z
       .strictObject({
-        kind: z.enum(['line', 'ring', 'star', 'complete']).describe('line 0–1–2…, ring, star around party 0, complete graph.'),
+        kind: z.enum(['line', 'ring', 'star', 'complete', 'barabasi-albert', 'hub-and-spoke']).describe('line 0–1–2…, ring, star around party 0, complete graph, Barabási–Albert preferential attachment or hospitals (hubs, fully meshed) with clinics (spokes) — the last two from graph.ts, node i of the generated graph being party i.'),
         deposit: integer({ min: 1 }).default(10_000_000).describe('Each party\'s deposit in each channel (msat). Default 10000000.'),
+        edgesPerNode: integer({ min: 1 }).default(2).describe('barabasi-albert: channels each arriving party opens (m). Default 2.'),
+        hubs: integer({ min: 1 }).default(3).describe('hub-and-spoke: hospitals; parties must be hubs × (1 + spokesPerHub). Default 3.'),
+        spokesPerHub: integer({ min: 0 }).default(3).describe('hub-and-spoke: clinics per hospital. Default 3.'),
       })
       .optional()
       .describe('Generated channels (used when `channels` is empty).'),
@@ -167,6 +170,12 @@ export const channelsSchema = z
         if (typeof v === 'number' && v >= c.parties) refineIssue(ctx, ['adversaries', i, key], `party ${v} does not exist`, `an index below ${c.parties}`);
       }
     });
+    if (c.channels.length === 0 && c.topology?.kind === 'hub-and-spoke' && c.parties !== c.topology.hubs * (1 + c.topology.spokesPerHub)) {
+      refineIssue(ctx, ['parties'], `a hub-and-spoke topology of ${c.topology.hubs} hubs with ${c.topology.spokesPerHub} spokes each has ${c.topology.hubs * (1 + c.topology.spokesPerHub)} parties, not ${c.parties}`, String(c.topology.hubs * (1 + c.topology.spokesPerHub)));
+    }
+    if (c.channels.length === 0 && c.topology?.kind === 'barabasi-albert' && c.parties < c.topology.edgesPerNode + 1) {
+      refineIssue(ctx, ['parties'], `a Barabási–Albert graph with m = ${c.topology.edgesPerNode} needs at least ${c.topology.edgesPerNode + 1} parties`, `at least ${c.topology.edgesPerNode + 1}`);
+    }
     if (c.payments.minAmount > c.payments.maxAmount) refineIssue(ctx, ['payments', 'maxAmount'], 'maxAmount is below minAmount', `at least ${c.payments.minAmount}`);
   })
   .describe('Off-chain payment channels on the settlement ledger (seed 002 §3.4): docs/channels.md.');
@@ -181,11 +190,19 @@ protocolScenarioRules.add(channelsSchema, {
   },
 });
 
-export function channelDefs(cfg: ChannelsConfig): ChannelDef[] {
+export function channelDefs(cfg: ChannelsConfig, seed: number | string = 1): ChannelDef[] {
   const node = (p: number) => p + 1;
   if (cfg.channels.length > 0) return cfg.channels.map((c, i) => ({ id: `c${i}`, a: node(c.a), b: node(c.b), depositA: BigInt(c.depositA), depositB: BigInt(c.depositB) }));
   const t = cfg.topology!;
   const d = BigInt(t.deposit);
+  if (t.kind === 'barabasi-albert' || t.kind === 'hub-and-spoke') {
+    const channels = { capacity: { kind: 'fixed' as const, msat: 2n * d }, balance: 'even' as const };
+    const g = t.kind === 'barabasi-albert'
+      ? barabasiAlbertGraph({ nodes: cfg.parties, edgesPerNode: t.edgesPerNode, seed, channels })
+      : hubAndSpokeGraph({ hubs: t.hubs, spokesPerHub: t.spokesPerHub, seed, hubChannels: channels, spokeChannels: channels });
+    const index = new Map(g.nodes.map((n, i) => [n, i]));
+    return g.channels.map((e, i) => ({ id: `c${i}`, a: node(index.get(e.a)!), b: node(index.get(e.b)!), depositA: e.balanceA, depositB: e.balanceB }));
+  }
   const pairs: [number, number][] = [];
   const n = cfg.parties;
   if (t.kind === 'line' || t.kind === 'ring') for (let i = 0; i + 1 < n; i++) pairs.push([i, i + 1]);
@@ -199,13 +216,14 @@ export function channelWorld(cfg: ChannelsConfig, scenario: Scenario<ChannelsCon
   const parties = Array.from({ length: cfg.parties }, (_, i) => i + 1);
   const towers = Array.from({ length: cfg.watchtowers }, (_, i) => cfg.parties + 1 + i);
   const towerOf = new Map<NodeId, NodeId>(cfg.watched.map((p) => [p + 1, towers[p % towers.length]]));
-  const channels = channelDefs(cfg);
+  const channels = channelDefs(cfg, seed);
   const keys = nodeKeys(seed, 1 + cfg.parties + cfg.watchtowers);
   const policy: ChannelPolicy = { baseFeeMsat: BigInt(cfg.policy.baseFee), feeRatePpm: cfg.policy.feeRatePpm, cltvDelta: cfg.policy.cltvDelta, htlcMinimumMsat: 1n };
   const graph: ChannelGraph = {
     nodes: parties.map(String),
     channels: channels.map((c) => ({ id: c.id, a: String(c.a), b: String(c.b), capacityMsat: c.depositA + c.depositB, balanceA: c.depositA, balanceB: c.depositB, policyAtoB: policy, policyBtoA: policy })),
   };
+  const edges = new Map(graph.channels.map((e) => [e.id, e]));
   const encrypted = cfg.funding === 'encrypted';
   const store = encrypted ? new SettlementKeys(cfg.keySeed) : undefined;
   const paillier = new Map(encrypted ? parties.map((p) => [p, store!.paillier(`channels/party/${p}`, cfg.keyBits)] as const) : []);
@@ -225,7 +243,7 @@ export function channelWorld(cfg: ChannelsConfig, scenario: Scenario<ChannelsCon
     chain: 0, parties, towers, towerOf, channels, policy, finalCltvDelta: cfg.policy.finalCltvDelta, maxHtlcs: cfg.policy.maxHtlcs, maxAttempts: cfg.payments.maxAttempts, maxHops: cfg.payments.maxHops,
     maxOpsPerUpdate: cfg.timing.maxOpsPerUpdate, funding: cfg.funding, amountBits: cfg.amountBits,
     timing: { blockUs: cfg.chain.blockInterval, disputeBlocks: cfg.chain.disputeBlocks, updateTimeoutUs: cfg.timing.updateTimeout, paymentTimeoutUs: cfg.timing.paymentTimeout, expiryMarginBlocks: cfg.timing.expiryMargin, chainWaitBlocks: cfg.chain.waitBlocks },
-    costs, adversarial, key: (n) => keys[n], paillier: (p) => paillier.get(p), setup, genesisBalances, genesisAmount: BigInt(cfg.balance), graph,
+    costs, adversarial, key: (n) => keys[n], edge: (id) => edges.get(id)!, paillier: (p) => paillier.get(p), setup, genesisBalances, genesisAmount: BigInt(cfg.balance), graph,
   };
   void scenario;
 }

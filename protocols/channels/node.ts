@@ -22,7 +22,8 @@ import { proveBalanceUpdate } from '../crypto/zk-equality.ts';
 import { proveRange } from '../crypto/zk-range.ts';
 import { ChannelChaincode, fundContext, fundTotal, openTermsDigest, parseSigned, requestDigest, verifySig, type ChannelObject, type ChannelRequest } from './chaincode.ts';
 import { messageProblem, wireSize, type ChannelMessage, type FailReason, type Onion, type Op } from './messages.ts';
-import { findRoute, forwardingFee, type Hop } from './route-standin.ts';
+import type { ChannelGraph } from './graph.ts';
+import { findRoute, forwardingFee, type Hop } from './routing.ts';
 import {
   balanceOf, other, revocationHash, revocationSecret, sha256hex, signClosing, signState, stateDigest, stateValue, verifyClosing, verifyStateSig,
   type ChannelState, type Htlc, type Side, type SignedState,
@@ -535,15 +536,33 @@ export class ChannelNode implements ProtocolNode<ChannelMessage> {
     return p;
   }
 
-  /** The graph as this node sees it: public capacities, its own channels' real balances. */
-  protected graphView() {
-    const channels = this.w.graph.channels.map((e) => {
-      const mine = this.channels.get(e.id);
-      if (!mine || !mine.latest) return e;
-      const bal = this.available(mine);
-      return mine.me === 'a' ? { ...e, balanceA: mine.status === 'open' ? bal : 0n } : { ...e, balanceB: mine.status === 'open' ? bal : 0n };
-    });
-    return { nodes: this.w.graph.nodes, channels };
+  private view?: { graph: ChannelGraph; own: { edge: ChannelGraph['channels'][number]; ch: ChannelView }[] };
+
+  /**
+   * The graph as this node routes on it: the public graph (capacities, policies) with its own
+   * channels' edges replaced by copies carrying what it can send now (0 unless open). One object
+   * per node, so the routing module's per-graph search structures are built once.
+   */
+  protected graphView(): ChannelGraph {
+    if (!this.view) {
+      const own: { edge: ChannelGraph['channels'][number]; ch: ChannelView }[] = [];
+      const channels = this.w.graph.channels.map((e) => {
+        const ch = this.channels.get(e.id);
+        if (!ch) return e;
+        const edge = { ...e };
+        own.push({ edge, ch });
+        return edge;
+      });
+      this.view = { graph: { nodes: this.w.graph.nodes, channels }, own };
+    }
+    for (const { edge, ch } of this.view.own) {
+      // what we can send now; the graph's rule is that both directions sum to the capacity
+      let bal = ch.status === 'open' ? this.available(ch) : 0n;
+      if (bal < 0n) bal = 0n;
+      if (ch.me === 'a') (edge.balanceA = bal), (edge.balanceB = edge.capacityMsat - bal);
+      else (edge.balanceB = bal), (edge.balanceA = edge.capacityMsat - bal);
+    }
+    return this.view.graph;
   }
 
   protected attempt(p: PaymentRecord): void {
@@ -668,7 +687,10 @@ export class ChannelNode implements ProtocolNode<ChannelMessage> {
     const fail = (reason: FailReason, failed: string) => this.enqueue(inCh, { kind: 'fail', id: htlc.id, reason, failedChannel: failed });
     const out = this.channels.get(next.channelId);
     if (!out || next.from !== String(this.id) || out.peer !== Number(next.to)) return fail('policy', next.channelId);
-    if (htlc.amount - next.amountMsat < forwardingFee(this.w.policy, next.amountMsat) || htlc.expiry - next.expiryHeight < this.w.policy.cltvDelta) return fail('policy', next.channelId);
+    // our own announced policy for this direction (BOLT 7 channel_update): fee and expiry delta
+    const edge = this.w.edge(out.def.id);
+    const policy = out.me === 'a' ? edge.policyAtoB : edge.policyBtoA;
+    if (htlc.amount - next.amountMsat < forwardingFee(policy, next.amountMsat) || htlc.expiry - next.expiryHeight < policy.cltvDelta) return fail('policy', next.channelId);
     if (out.status !== 'open' || !out.connected) return fail('offline-node', next.channelId);
     if (this.offeredSlots(out) >= this.w.maxHtlcs) return fail('htlc-slots-full', next.channelId);
     if (this.available(out) < next.amountMsat) return fail('insufficient-balance', next.channelId);

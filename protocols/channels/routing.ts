@@ -60,6 +60,12 @@ export interface RouteOptions {
   excludeNodes?: ReadonlySet<string>;
   /** Judge every channel by its real balance instead of its capacity (the sender's own channels always are). */
   knownBalances?: boolean;
+  /**
+   * What the sender can send over one of its own channels right now, msat (e.g. its balance minus
+   * HTLCs in flight and reserves); undefined = the graph's balance. Lets a node pass one shared,
+   * cached graph instead of a copy with its own balances patched in.
+   */
+  senderBalance?: (channelId: string) => bigint | undefined;
   /** Largest total lock time, blocks: the sender's HTLC may expire at most this far above currentHeight (default 2016, lnd's `--max-cltv-expiry`). */
   cltvLimit?: number;
   /** Lock-up penalty, billionths per block per msat (default 15, LND's `RiskFactorBillionths`). */
@@ -135,7 +141,8 @@ export function invalidateRoutingCache(graph: ChannelGraph): void {
 function searchGraph(graph: ChannelGraph): SearchGraph {
   const hit = cache.get(graph);
   if (hit && hit.nodesRef === graph.nodes && hit.nodeCount === graph.nodes.length && hit.channelsRef === graph.channels && hit.channelCount === graph.channels.length) return hit;
-  validateGraph(graph);
+  // A running network's balances need not sum to the capacity (HTLCs in flight; a node's own view).
+  validateGraph(graph, '<graph>', { balancesSumToCapacity: false });
   const n = graph.nodes.length;
   const m = graph.channels.length;
   const index = new Map<string, number>();
@@ -267,6 +274,10 @@ class Search {
     if (((d & 1) === 0 ? c.policyAtoB : c.policyBtoA).disabled) return false;
     if (this.excludedChannels?.[d >> 1]) return false;
     if (u !== this.s && this.excludedNodes?.[u]) return false;
+    if (u === this.s && this.opts.senderBalance) {
+      const own = this.opts.senderBalance(this.graph.channels[d >> 1].id);
+      if (own !== undefined) return Number(own) >= amt;
+    }
     if (u === this.s || this.opts.knownBalances) return liveBalance(this.graph, d) >= amt;
     return g.capacity[d] >= amt;
   }

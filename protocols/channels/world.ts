@@ -11,7 +11,7 @@ import type { Micros, NodeId } from '../../sim/types.ts';
 import type { StateValue } from '../settlement/ledger.ts';
 import { balanceKey } from '../settlement/pay-chaincode.ts';
 import { accountOf, depositKey, sigBytes } from './chaincode.ts';
-import type { ChannelGraph, ChannelPolicy } from './route-standin.ts';
+import type { ChannelGraph, ChannelPolicy } from './graph.ts';
 
 export interface ChannelDef {
   readonly id: string;
@@ -78,6 +78,8 @@ export interface ChannelWorld {
   readonly genesisAmount: bigint;
   /** Public graph every party routes on (gossip not modelled). */
   readonly graph: ChannelGraph;
+  /** The graph's edge of a channel. */
+  edge(channel: string): ChannelGraph['channels'][number];
 }
 
 export function nodeKeys(seed: number | string, nodes: number): Ed25519KeyPair[] {

@@ -214,6 +214,25 @@ describe('reproduce --quick', () => {
     // The rows CSV is the rows (a chart's data file must not overwrite it).
     expect(readFileSync(join(pt.dir!, 'pbft-throughput.csv'), 'utf8').split('\n')[0]).toBe(PBFT_COLUMNS.join(','));
 
+    const sb = out.find((o) => o.id === 'simblock-propagation')!;
+    expect(sb.status).toBe('ok');
+    expect(Object.keys(sb.rows![0]).slice(0, 9)).toEqual(['nodes', 'relay', 't50MeanMs', 't50MedianMs', 't90MeanMs', 't90MedianMs', 'ciLow', 'ciHigh', 'seeds']);
+    const sbRows = sb.rows as { nodes: number; relay: string; t50MeanMs: number; t90MeanMs: number; ciLow: number; ciHigh: number; simblockT50MeanMs: number | null; withinTarget: boolean | null }[];
+    expect(sbRows.map((r) => `${r.nodes}/${r.relay}`)).toEqual(['1000/full', '1000/compact']);
+    for (const r of sbRows) {
+      expect(r.ciLow).toBeLessThan(r.t50MeanMs);
+      expect(r.ciHigh).toBeGreaterThan(r.t50MeanMs);
+      expect(r.t90MeanMs).toBeGreaterThan(r.t50MeanMs);
+      // Both relays have SimBlock's own numbers beside them (measured, labelled as SimBlock's).
+      expect(r.simblockT50MeanMs).toBeGreaterThan(0);
+      expect(typeof r.withinTarget).toBe('boolean');
+    }
+    // Compact relay is what SimBlock ships; with its assumptions we land within ±30 % even on 10 blocks.
+    expect(sbRows[1].withinTarget).toBe(true);
+    expect(sbRows[1].t50MeanMs).toBeLessThan(sbRows[0].t50MeanMs / 2);
+    for (const f of ['simblock-propagation.csv', 'simblock-propagation.vl.json', 'simblock-propagation.svg', 'simblock-propagation-chart.png']) expect(existsSync(join(sb.dir!, f)), f).toBe(true);
+    expect(readFileSync(join(sb.dir!, 'simblock-propagation.chart.csv'), 'utf8')).toContain('SimBlock (measured): compact relay');
+
     // The report: one self-contained page.
     const index = await writeReport(tmp);
     const html = readFileSync(index, 'utf8');

@@ -39,5 +39,14 @@ async function claims(policy: 'uniform' | 'gamma') {
 describe.skipIf(!available)('ring anonymity on the ringchain protocol', () => {
   it('uniform decoys, n = 11: well-formed rings; none ≈ 1/n; the key-image intersection de-anonymises most rings; guess-newest < 1/n', () => claims('uniform'), 120_000);
   // Skipped (with this name) while the chain's wallet cannot sign with gamma decoys.
+  it('ringReuse (one ring per key image): the intersection learns nothing and the no-information rate is back to 1/n', async () => {
+    const txs = (await chainRingHistory({ policy: 'uniform', ringSize: 11, seed: 'chain-claims/reuse', duration: '4m', nodes: 3, ringReuse: true }))!;
+    expect(txs.length).toBeGreaterThan(30);
+    expect(scoreHeuristic('chain-reaction', txs, Rng.stream(1, 'cr')).deanonymized).toBe(0);
+    const none = scoreHeuristic('none', txs, Rng.stream(1, 'none'));
+    const iv = wilson(none.successes, none.trials, 0.999);
+    expect(iv.low).toBeLessThanOrEqual(1 / 11);
+    expect(iv.high).toBeGreaterThanOrEqual(1 / 11);
+  }, 120_000);
   it.skipIf(!gammaOnChain)('gamma decoys, n = 11: the same, when the chain’s wallet signs with gamma decoys', () => claims('gamma'), 120_000);
 });

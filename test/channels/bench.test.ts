@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { benchChannelNetwork, benchChannelUpdates, benchKeys, CHANNEL_STATE_API, SignedChannel, type StateApi } from '../../analysis/channel-bench.ts';
+import { benchChannelNetwork, benchChannelUpdates, benchKeys, benchRouting, CHANNEL_STATE_API, SignedChannel, type StateApi } from '../../analysis/channel-bench.ts';
 
 describe('bench channels', () => {
   it('each update is really signed and verified: a bad signature or secret stops it', () => {
@@ -32,5 +32,8 @@ describe('bench channels', () => {
     // Every successful payment of h hops is h adds and h settles; failed attempts add and fail back.
     expect(net.stateUpdates).toBeGreaterThanOrEqual(2 * 2 * net.succeeded);
     expect(net.stateUpdates % 2).toBe(0);
+    const routing = benchRouting({ nodes: 60, routes: 100 });
+    expect(routing).toMatchObject({ nodes: 60, routes: 100 });
+    expect(routing.found).toBeGreaterThan(90);
   });
 });

@@ -44,6 +44,10 @@ describe('channels: revoked-state theft succeeds only if nobody answers within t
   it('victim offline but watched: the tower shows the revocation secret — punished', () => expect(theft(scenario({ ...revoked(), watchtowers: 1, watched: [0] }, victimOffline))).toBe('punished'));
   it('victim online: it disputes itself — punished', () => expect(theft(scenario(revoked()))).toBe('punished'));
   it('cheater withholds its secrets: the newer state defeats it', () => expect(theft(scenario(revoked({ withholdRevoke: true })))).toBe('defeated'));
+  it('the window at which theft stops (sweep-channels-window.yaml): victim offline 14 s – 30 s, close in block 16 — stolen up to 14 blocks, punished from 15', () => {
+    const at = (blocks: number) => theft(scenario({ ...revoked(), chain: { blockInterval: '1s', disputeBlocks: blocks } }, { duration: '60s', faults: { crashes: [{ node: 1, at: '14s', recoverAt: '30s' }] } }));
+    expect([at(14), at(15)]).toEqual(['stolen', 'punished']);
+  });
   it('victim back before the window ends: punished', () => expect(theft(scenario(revoked(), { faults: { crashes: [{ node: 1, at: '14s', recoverAt: '18s' }] } }))).toBe('punished'));
 });
 

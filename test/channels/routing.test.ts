@@ -87,6 +87,14 @@ describe('findRoute: constraints', () => {
     expect(ids(findRoute(h, 'S', 'R', 1_000_000n, H))).toEqual(['sb', 'br']);
   });
 
+  it('routes on a running network whose balances do not sum to the capacity (HTLCs in flight)', () => {
+    const g = diamond();
+    g.channels[0].balanceA -= 5_000_000n; // an HTLC of S's is pending on sa
+    expect(ids(findRoute(g, 'S', 'R', 1_000_000n, H))).toEqual(['sa', 'ar']);
+    g.channels[0].balanceA = -1n;
+    expect(() => findRoute({ ...g }, 'S', 'R', 1_000_000n, H)).toThrow('channels[0].balanceA: expected a balance ≥ 0 msat, got -1');
+  });
+
   it('judges other channels by capacity, unless balances are known', () => {
     const g = diamond();
     g.channels[2].balanceA = 0n; // A has nothing to send to R
@@ -97,6 +105,11 @@ describe('findRoute: constraints', () => {
     g.channels[2].balanceA = g.channels[2].capacityMsat;
     g.channels[2].balanceB = 0n;
     expect(ids(findRoute(g, 'S', 'R', 1_000_000n, { ...H, knownBalances: true }))).toEqual(['sa', 'ar']);
+    // The sender may say what it can really send on its own channels (HTLCs in flight, reserves).
+    const senderBalance = (id: string) => (id === 'sa' ? 1_001_099n : undefined);
+    expect(ids(findRoute(g, 'S', 'R', 1_000_000n, { ...H, senderBalance }))).toEqual(['sb', 'br']);
+    expect(ids(findRoute(g, 'S', 'R', 100_000n, { ...H, senderBalance }))).toEqual(['sb', 'br']); // B cheaper here anyway
+    expect(ids(findRoute(g, 'S', 'R', 1_000_000n, { ...H, senderBalance: () => undefined }))).toEqual(['sa', 'ar']);
   });
 
   it('respects htlc_minimum, htlc_maximum and disabled directions', () => {

@@ -46,6 +46,12 @@ describe('docs/channels.md scenario table', () => {
     expect(run('channels-offline.yaml')).toMatchObject({ payments: 56, succeeded: 54, failures: { timeout: 2 }, forceCloses: 2, channelStatus: { open: 4, settled: 2 } });
   }, 30_000);
 
+  it('hospitals (hub-and-spoke): clinics pay through the hospitals, which alone earn fees', () => {
+    const p = run('channels-hospitals.yaml');
+    expect([p.payments, p.succeeded, p.failures]).toEqual([159, 138, { 'no-path': 11, 'insufficient-balance': 10 }]);
+    expect(Object.keys(p.feesEarnedMsat).sort()).toEqual(['1', '2', '3']); // the three hubs are parties 0–2 (nodes 1–3)
+  }, 30_000);
+
   it('forger: the honest hop refuses the unfunded update', () => {
     expect(run('channels-forger.yaml')).toMatchObject({ malformed: 1, updates: 0 });
   });

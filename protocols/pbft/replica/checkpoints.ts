@@ -33,7 +33,7 @@ import { EMPTY_AUTH, isHex64, isInt, reject, validOp } from './types.ts';
 
 export class Checkpoints {
   /** The low watermark h: the last stable checkpoint. */
-  h = 0;
+  private low = 0;
   /** Checkpoint votes per sequence number (above h − K). */
   private readonly votes = new Map<number, VoteTally>();
   /** A stable checkpoint this replica has not reached: fetch its blocks from `sources`. */
@@ -41,6 +41,10 @@ export class Checkpoints {
   private fetchTimer: TimerHandle | undefined;
 
   constructor(protected readonly parts: ReplicaParts) {}
+
+  get h(): number {
+    return this.low;
+  }
 
   private checkpointMessage(ctx: NodeContext<PbftMessage>, seq: number, state: string): CheckpointMsg {
     const core = this.parts.core;
@@ -60,7 +64,7 @@ export class Checkpoints {
     const idx = core.memberIndex(m.sender);
     if (idx < 0 || m.sender === core.self) return reject(ctx, 'not-member');
     if (!core.authentic(ctx, Code.Checkpoint, m.epoch, 0, m.seq, m.sender, m.state, m.auth)) return reject(ctx, 'mac');
-    if (m.seq <= this.h) return;
+    if (m.seq <= this.low) return;
     this.recordCheckpoint(ctx, m.seq, m.state, idx);
   }
 
@@ -70,7 +74,7 @@ export class Checkpoints {
     if (!tally) this.votes.set(seq, (tally = new VoteTally()));
     const count = tally.add(state, idx, core.k);
     if (count === 0) return;
-    if (count >= core.quorum() && seq > this.h) {
+    if (count >= core.quorum() && seq > this.low) {
       const sources: NodeId[] = [];
       for (let i = 0; i < core.k; i++) if (tally.voted(state, i) && core.committee.members[i] !== core.self) sources.push(core.committee.members[i]);
       this.checkpointStable(ctx, seq, state, sources);
@@ -80,7 +84,7 @@ export class Checkpoints {
   /** A checkpoint is certified (2f + 1 matching, or f + 1 in a new-view): collect garbage or catch up. */
   checkpointStable(ctx: NodeContext<PbftMessage>, seq: number, state: string, sources: NodeId[]): void {
     const exec = this.parts.exec;
-    if (seq <= this.h) return;
+    if (seq <= this.low) return;
     if (exec.lastExec >= seq) {
       if (exec.chains[seq] !== state) {
         ctx.metrics.counter('pbft.checkpoint-mismatch').inc();
@@ -95,12 +99,12 @@ export class Checkpoints {
 
   private collectGarbage(ctx: NodeContext<PbftMessage>, seq: number): void {
     const { core, normal } = this.parts;
-    this.h = seq;
+    this.low = seq;
     normal.collect(seq);
     for (const n of [...this.votes.keys()]) if (n < seq) this.votes.delete(n);
     ctx.metrics.counter('pbft.checkpoints.stable').inc();
     if (core.isPrimary()) {
-      if (normal.nextSeq <= seq) normal.nextSeq = seq + 1;
+      normal.advanceNextSeq(seq + 1);
       this.parts.requests.maybePropose(ctx);
     }
   }
@@ -183,7 +187,7 @@ export class Checkpoints {
     if (!core.authentic(ctx, Code.Status, m.epoch, m.view, m.seq, m.sender, NULL_BATCH, m.auth)) return reject(ctx, 'mac');
     const lastNewView = this.parts.views.lastNewView;
     if (lastNewView && lastNewView.newView > m.view) ctx.send(m.sender, lastNewView);
-    if (this.h > m.seq && exec.chains[this.h]) ctx.send(m.sender, this.checkpointMessage(ctx, this.h, exec.chains[this.h]));
+    if (this.low > m.seq && exec.chains[this.low]) ctx.send(m.sender, this.checkpointMessage(ctx, this.low, exec.chains[this.low]));
   }
 
   /** Tells the committee where we are (after a recovery or a join); they answer with what we missed. */
@@ -194,7 +198,7 @@ export class Checkpoints {
 
   /** A new epoch starts after `at`: h = at, no votes, nothing to fetch. */
   resetForEpoch(at: number): void {
-    this.h = at;
+    this.low = at;
     this.votes.clear();
     this.target = null;
   }

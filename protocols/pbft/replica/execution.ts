@@ -18,13 +18,20 @@ export class ExecutionLog {
   /** Executed blocks, sequence numbers 1 … lastExec. */
   readonly ledger: BlockRecord[] = [];
   /** The last executed sequence number. */
-  lastExec = 0;
+  private last = 0;
   /** Executed requests (client, timestamp) → result: at-most-once execution and reply cache. */
   readonly results = new ResultLog();
-  /** True while a join's ledger is replayed: only the state advances (reconfiguration.ts). */
-  replaying = false;
+  /** True while a join's ledger is replayed (`replay`): only the state advances. */
+  private replayingLedger = false;
+  get replaying(): boolean {
+    return this.replayingLedger;
+  }
 
   constructor(protected readonly parts: ReplicaParts) {}
+
+  get lastExec(): number {
+    return this.last;
+  }
 
   /** State digest after sequence number `seq` (if executed). */
   stateAt(seq: number): string | undefined {
@@ -38,13 +45,13 @@ export class ExecutionLog {
    */
   execute(ctx: NodeContext<PbftMessage>, seq: number, view: number, batch: string, requests: readonly RequestMsg[], via: 'commit' | 'transfer'): void {
     const { core, reconfig } = this.parts;
-    const pending = this.parts.requests.pending;
+    const pending = this.parts.requests;
     const plan = deepFrozen(requests) ? executionPlan(requests, seq) : undefined;
     let ran: number[] | undefined; // indices executed, only when some request was executed before
     let reconfigure: Extract<Operation, { kind: 'reconfigure' }> | undefined;
     for (let i = 0; i < requests.length; i++) {
       const r = requests[i];
-      pending.delete(requestKeyOf(r));
+      pending.executed(requestKeyOf(r));
       if (this.results.has(r.client, r.timestamp)) {
         ran ??= Array.from({ length: i }, (_, j) => j); // executed before: at most once
         continue;
@@ -57,7 +64,7 @@ export class ExecutionLog {
     const state = chainDigest(this.parentState(seq), seq, batch);
     this.chains[seq] = state;
     this.ledger[seq - 1] = { seq, batch, requests: requests as RequestMsg[] };
-    this.lastExec = seq;
+    this.last = seq;
     const obs = commitLists(requests);
     ctx.emit({
       kind: 'pbft.commit', seq, view, epoch: core.committee.epoch, batch, batchRequests: requests, requests: obs.keys, opDigests: obs.opDigests, clients: obs.clients, timestamps: obs.timestamps,
@@ -71,6 +78,22 @@ export class ExecutionLog {
     if (reconfigure) reconfig.noteCommitted(ctx, reconfigure, seq);
     if (seq % core.options.checkpointInterval === 0 && core.index >= 0 && !this.replaying) this.parts.checkpoints.sendCheckpoint(ctx, seq, state);
     reconfig.activateIfDue(ctx, seq);
+  }
+
+  /**
+   * Replays a join's ledger from `blocks[from]` on (reconfiguration.ts): only the state advances
+   * — no replies, checkpoints or joins — and a committee change in it is recorded as history.
+   */
+  replay(ctx: NodeContext<PbftMessage>, blocks: readonly BlockRecord[], from: number): void {
+    this.replayingLedger = true;
+    try {
+      for (let i = from; i < blocks.length; i++) {
+        const b = blocks[i];
+        this.execute(ctx, b.seq, 0, b.batch, b.requests, 'transfer');
+      }
+    } finally {
+      this.replayingLedger = false;
+    }
   }
 
   /** One reply message per client and block, MAC'd for the client (TOCS'02 §4.2, batched). */
@@ -98,7 +121,7 @@ export class ExecutionLog {
    */
   rollBackFrom(seq: number): void {
     for (const b of this.ledger.slice(seq - 1)) for (const r of b.requests) this.results.forget(r.client, r.timestamp);
-    this.lastExec = seq - 1;
+    this.last = seq - 1;
     this.ledger.length = seq - 1;
     this.chains.length = seq;
   }

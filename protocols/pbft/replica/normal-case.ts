@@ -45,7 +45,7 @@ export class NormalCase {
   /** The message log by sequence number (entries ≤ the low watermark are garbage-collected). */
   readonly slots = new Map<number, Slot>();
   /** Primary: the next sequence number to assign. */
-  nextSeq = 1;
+  private next = 1;
   /** Messages of a view not entered yet (replayed when it is); bounded. */
   private future: { from: NodeId; msg: PbftMessage }[] = [];
 
@@ -58,6 +58,10 @@ export class NormalCase {
   /** Matching commits needed to be committed-local: Q (2f + 1 when k = 3f + 1). */
   commitQuorum(): number {
     return this.parts.core.quorum();
+  }
+
+  get nextSeq(): number {
+    return this.next;
   }
 
   slot(seq: number): Slot {
@@ -82,6 +86,16 @@ export class NormalCase {
     const buffered = this.future;
     this.future = [];
     return buffered;
+  }
+
+  /** Primary: propose `requests` at the next sequence number. */
+  proposeNext(ctx: NodeContext<PbftMessage>, requests: RequestMsg[]): void {
+    this.propose(ctx, this.next++, requests);
+  }
+
+  /** Sequence numbers below `min` are taken (garbage-collected or decided by a new view). */
+  advanceNextSeq(min: number): void {
+    if (this.next < min) this.next = min;
   }
 
   /** Primary: multicast a pre-prepare for `seq` (TOCS'02 §4.2). */
@@ -229,7 +243,7 @@ export class NormalCase {
 
   /** A new epoch starts after `at`: an empty log. */
   resetForEpoch(at: number): void {
-    this.nextSeq = at + 1;
+    this.next = at + 1;
     this.slots.clear();
     this.future = [];
   }

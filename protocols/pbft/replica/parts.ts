@@ -1,7 +1,8 @@
 /**
  * How the parts of a replica reach each other. Each part owns its state (documented on its
- * class) and changes another part's only through that part's methods; `ReplicaParts` is the
- * wiring replica.ts builds once per replica.
+ * class): others read it through getters and change it only through the owner's methods. The
+ * core (identity, committee, view) is the one state all parts share; view changes and
+ * reconfiguration move the view. `ReplicaParts` is the wiring replica.ts builds once per replica.
  */
 import type { NodeContext, NodeId } from '../../../sim/types.ts';
 import type { PbftMessage } from '../messages.ts';

@@ -251,16 +251,7 @@ export class Reconfiguration {
       state = chainDigest(state, b.seq, b.batch);
     }
     if (state !== m.state) return reject(ctx, 'transfer');
-    const from = exec.lastExec;
-    exec.replaying = true;
-    try {
-      for (let i = from; i < m.blocks.length; i++) {
-        const b = m.blocks[i];
-        exec.execute(ctx, b.seq, 0, b.batch, b.requests, 'transfer');
-      }
-    } finally {
-      exec.replaying = false;
-    }
+    exec.replay(ctx, m.blocks, exec.lastExec);
     // Our own replay derives the same committee from the log (the hook is a function of it).
     const derived = core.committee;
     if (derived.epoch !== m.epoch || derived.members.length !== m.members.length || derived.members.some((x, i) => x !== m.members[i])) {

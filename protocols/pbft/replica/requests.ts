@@ -11,7 +11,7 @@ import type { ReplicaParts } from './parts.ts';
 import { isHex64, isInt, NO_REQUESTS, reject, validOp } from './types.ts';
 
 export class RequestBook {
-  /** Requests known and not yet executed, by `client:timestamp`. */
+  /** Requests known and not yet executed, by `client:timestamp` (others read it; only this part changes it). */
   readonly pending = new Map<string, RequestMsg>();
   /** Primary: requests waiting for a batch, in arrival order. */
   private queue: RequestMsg[] = [];
@@ -78,6 +78,11 @@ export class RequestBook {
     }
   }
 
+  /** A request was executed: it no longer waits. */
+  executed(key: string): void {
+    this.pending.delete(key);
+  }
+
   /** The requests of an accepted pre-prepare wait for execution too (a backup watches them). */
   noteProposed(requests: readonly RequestMsg[]): void {
     const results = this.parts.exec.results;
@@ -115,7 +120,7 @@ export class RequestBook {
       }
       this.queue = this.queue.slice(i);
       if (batch.length === 0) continue;
-      normal.propose(ctx, normal.nextSeq++, Object.freeze(batch) as RequestMsg[]);
+      normal.proposeNext(ctx, Object.freeze(batch) as RequestMsg[]);
       force = false;
     }
     // A pending reconfiguration activates at a checkpoint boundary: without client traffic the
@@ -126,7 +131,7 @@ export class RequestBook {
         if (!this.batchTimer) this.batchTimer = ctx.setTimer(core.options.batchTimeoutUs, { type: 'pbft-batch' });
         return;
       }
-      while (normal.nextSeq <= reconfig.at && normal.nextSeq <= this.proposalLimit()) normal.propose(ctx, normal.nextSeq++, NO_REQUESTS);
+      while (normal.nextSeq <= reconfig.at && normal.nextSeq <= this.proposalLimit()) normal.proposeNext(ctx, NO_REQUESTS);
     }
     if (this.batchTimer && this.queue.length === 0) {
       ctx.cancelTimer(this.batchTimer);

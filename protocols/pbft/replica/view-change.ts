@@ -308,7 +308,7 @@ export class ViewChanges {
       normal.acceptPrePrepare(ctx, p.seq, core.view, p.batch, p.requests);
       if (!primary) normal.sendVote(ctx, 'prepare', core.view, p.seq, p.batch);
     }
-    normal.nextSeq = Math.max(normal.nextSeq, maxSeq + 1, exec.lastExec + 1);
+    normal.advanceNextSeq(Math.max(maxSeq + 1, exec.lastExec + 1));
     this.cancelTimer(ctx);
     // Requests still pending go to the new primary's queue (backups relay them).
     requests.requeue(ctx, primary);
