@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { committeeSafeProbability, faultBound } from '../../analysis/consistency.ts';
 import { FIGURES, reproduce } from '../../analysis/reproduce/index.ts';
 import { CHANNEL_ROUTING_COLUMNS } from '../../analysis/reproduce/channel-routing.ts';
+import { CHANNEL_TPS_COLUMNS } from '../../analysis/reproduce/channel-tps.ts';
 import { PAPER_TABLE_2 } from '../../analysis/reproduce/paillier-table.ts';
 import { COLUMNS as RING_COLUMNS } from '../../analysis/reproduce/ring-anonymity.ts';
 import { COLUMNS as SIMBLOCK_COLUMNS } from '../../analysis/reproduce/simblock-propagation.ts';
@@ -40,7 +41,7 @@ describe('reproduce --quick', () => {
       expect(summary.rows).toEqual(JSON.parse(JSON.stringify(o.rows)));
     }
     // Every figure has its own checks below (a new figure must add some).
-    const checked = ['channel-routing', 'contract-gas', 'double-spend', 'dpos-consistency', 'paillier-table', 'pbft-throughput', 'pow-propagation', 'ring-anonymity', 'selfish-mining', 'simblock-propagation'];
+    const checked = ['channel-routing', 'channel-tps', 'contract-gas', 'double-spend', 'dpos-consistency', 'paillier-table', 'pbft-throughput', 'pow-propagation', 'ring-anonymity', 'selfish-mining', 'simblock-propagation'];
     expect(FIGURES.map((f) => f.id).sort()).toEqual(checked);
     const rowsOf = <T,>(id: string) => out.find((o) => o.id === id)!.rows as T[];
 
@@ -58,6 +59,22 @@ describe('reproduce --quick', () => {
     // Larger payments relative to capacity fail more often.
     const byRatio = [...routing].sort((a, b) => a.amountOverCapacity - b.amountOverCapacity);
     expect(byRatio[byRatio.length - 1].successRate).toBeLessThan(byRatio[0].successRate);
+
+    // channel-tps: one wall-clock row (real state updates per second) and the virtual RTT × slots grid;
+    // payments per second fall as the round trip grows, for each number of payments in flight.
+    const tps = rowsOf<Record<string, number | string | boolean | null>>('channel-tps');
+    expect(tps.filter((r) => r.part === 'wall')).toHaveLength(1);
+    const wall = tps.find((r) => r.part === 'wall')!;
+    expect(wall.updatesPerWallSec as number).toBeGreaterThan(0);
+    expect(wall.updatesPerCpuSec as number).toBeGreaterThan(0);
+    const virtual = tps.filter((r) => r.part === 'virtual');
+    expect(virtual.map((r) => `${r.rttMs}/${r.inFlight}`)).toEqual(['1/1', '1/30', '10/1', '10/30', '100/1', '100/30']);
+    for (const r of tps) expect(Object.keys(r)).toEqual(CHANNEL_TPS_COLUMNS);
+    for (const inFlight of [1, 30]) {
+      const rate = virtual.filter((r) => r.inFlight === inFlight).map((r) => r.paymentsPerSec as number);
+      expect(rate[0]).toBeGreaterThan(rate[1]);
+      expect(rate[1]).toBeGreaterThan(rate[2]);
+    }
 
     // ring-anonymity: the observer's guess rate with its interval; no decoys (ring size 1) means certainty.
     const rings = rowsOf<{ policy: string; heuristic: string; ringSize: number; trials: number; guessRate: number; ciLow: number; ciHigh: number; deanonymized: number }>('ring-anonymity');
