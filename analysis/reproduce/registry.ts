@@ -12,7 +12,8 @@ import { pbftThroughputFigure } from './pbft-throughput.ts';
 import { powPropagationFigure } from './pow-propagation.ts';
 import { ringAnonymityFigure } from './ring-anonymity.ts';
 import { selfishMiningFigure } from './selfish-mining.ts';
+import { settlementThroughputFigure } from './settlement-throughput.ts';
 import { simblockPropagationFigure } from './simblock-propagation.ts';
 import type { Figure } from './types.ts';
 
-export const FIGURES: readonly Figure[] = [channelRoutingFigure, channelTpsFigure, contractGasFigure, doubleSpendFigure, dposConsistencyFigure, paillierTableFigure, pbftThroughputFigure, powPropagationFigure, ringAnonymityFigure, selfishMiningFigure, simblockPropagationFigure];
+export const FIGURES: readonly Figure[] = [channelRoutingFigure, channelTpsFigure, contractGasFigure, doubleSpendFigure, dposConsistencyFigure, paillierTableFigure, pbftThroughputFigure, powPropagationFigure, ringAnonymityFigure, selfishMiningFigure, settlementThroughputFigure, simblockPropagationFigure];

@@ -72,7 +72,7 @@ export function benchRingchain(options: RingchainBenchOptions = {}): RingchainBe
   const ringSize = options.ringSize ?? 11;
   const perBlock = options.txsPerBlock ?? 100;
   const seed = options.seed ?? 1;
-  const timing = measureRingSignVerify(ringSize, { reps: 15, cached: true });
+  const timing = measureRingSignVerify(ringSize, { reps: 31, cached: true });
   const intervalS = 15;
   // `blocks` full blocks' worth of transfers, submitted 20 % faster than blocks absorb them (so
   // blocks fill up), then the backlog drains; the run lasts long enough for that (empty blocks

@@ -10,6 +10,21 @@ import { genesisState } from '../../protocols/channels/world.ts';
 import { runScenario, buildSimulation } from '../../sim/runner.ts';
 import { withMutant } from '../../sim/protocol.ts';
 import { validateScenario } from '../../sim/scenario/load.ts';
+import { seededRandom } from '../../protocols/crypto/random.ts';
+import { decrypt, encryptDetailed, encryptWithNonce } from '../../protocols/crypto/paillier.ts';
+import { proveBalanceUpdate } from '../../protocols/crypto/zk-equality.ts';
+import { proveRange } from '../../protocols/crypto/zk-range.ts';
+import { fundContext, encodeTx, verifySig } from '../../protocols/channels/chaincode.ts';
+import { bodyTxId, endorsementDigest } from '../../protocols/settlement/envelope.ts';
+import { rwsetDigest } from '../../protocols/settlement/ledger.ts';
+import type { ChannelWorld } from '../../protocols/channels/world.ts';
+
+/** The envelope the chain node would commit: the transaction endorsed by the chain's key. */
+function envelopeFor(w: ChannelWorld, cc: ChannelChaincode, tx: ChannelTx) {
+  const body = encodeTx(tx);
+  const txId = bodyTxId(body);
+  return { chaincode: cc.name, body, txId, authorization: tx.auth, endorsements: [{ org: 0, signature: signDigest(w, 0, endorsementDigest(cc.name, txId, rwsetDigest(cc.rwset(tx)))) }] };
+}
 
 const REGISTRY = { channels: channelsModule };
 
@@ -129,6 +144,32 @@ describe('channels: update rules and the contract', () => {
     const newer = { ...st, seq: 4, balanceA: 5_000_000n, balanceB: 5_000_000n };
     expect(cc.effect(dtx({ op: 'dispute', channel: 'c0', newer: { state: { ...newer, balanceB: 6_000_000n }, sigA: 'x', sigB: 'y' } }))).toBeUndefined(); // value ≠ capacity
     expect(cc.effect(dtx({ op: 'dispute', channel: 'c0', newer: { state: newer, sigA: signState(newer, w.key(a).secretKey), sigB: signState(newer, w.key(b).secretKey) } }))!.object.status).toBe('closing');
+  });
+
+  it('fund: a public deposit leaves the encrypted balance only with EL-AHE + range proofs for exactly that amount', () => {
+    const sc = scenario({ parties: 2, funding: 'encrypted', topology: { kind: 'line', deposit: 3_000_000 } });
+    const w = channelWorld(sc.protocol, sc, 1);
+    const cc = new ChannelChaincode(chaincodeEnv(w));
+    const ledger = new Ledger(genesisState(w), new ChaincodeRegistry().register(cc), { policy: { required: 1, orgs: [0] }, peerOf: () => 0, verifySignature: (node, d, sig) => verifySig(w.key(node).publicKey, d, sig) });
+    const party = 1;
+    const kp = w.paillier(party)!;
+    const A = w.genesisBalances.get(party)!;
+    const deposits = [{ channel: 'c0', amount: 3_000_000n }];
+    const random = seededRandom('channels-test', 'fund');
+    const next = encryptDetailed(kp.publicKey, w.genesisAmount - 3_000_000n, random);
+    const context = fundContext(party, 0, deposits);
+    const elahe = proveBalanceUpdate({ publicKey: kp.publicKey, oldBalance: A, transfer: encryptWithNonce(kp.publicKey, 3_000_000n, 1n), newBalance: next.ciphertext, context }, kp.privateKey, { random });
+    const range = proveRange({ publicKey: kp.publicKey, ciphertext: next.ciphertext, bits: w.amountBits, setup: w.setup!.params, context }, { plaintext: w.genesisAmount - 3_000_000n, nonce: next.nonce }, { random, privateKey: kp.privateKey });
+    const fund = (ds: typeof deposits) => {
+      const req = { op: 'fund' as const, party, deposits: ds, version: 0, oldBalance: A, newBalance: next.ciphertext, elahe, range };
+      return { req, submitter: party, auth: signDigest(w, party, requestDigest(req)), height: 1, prior: null, priorVersion: -1 } as ChannelTx;
+    };
+    expect(cc.simulate(fund(deposits), 'id', '', ledger)).toEqual({ ok: true });
+    // claiming a smaller deposit with the same new balance (value created) fails the proof
+    expect(cc.simulate(fund([{ channel: 'c0', amount: 2_000_000n }]), 'id', '', ledger)).toEqual({ ok: false, reason: 'proof' });
+    const b = ledger.applyBlock(1, [envelopeFor(w, cc, fund(deposits))]);
+    expect(b.outcomes[0].valid).toBe(true);
+    expect(decrypt(kp.privateKey, (ledger.get('balance/party/1')!.value as { ciphertext: bigint }).ciphertext)).toBe(w.genesisAmount - 3_000_000n);
   });
 
   it('the scenario must have the chain + parties + towers nodes', () => {

@@ -41,3 +41,16 @@ describe('settlement keys through the shared key cache (protocols/crypto/keycach
     expect(again.paillier('patient/1', 1024).publicKey.n).not.toBe(kp.publicKey.n);
   });
 });
+
+describe('medsim bench settlement --startup (benchSettlementStartup)', () => {
+  it('the warm start reads every key from the disk cache and generates none', async () => {
+    const { benchSettlementStartup } = await import('../../protocols/settlement/bench.ts');
+    const r = benchSettlementStartup({ bits: 1024, patients: 3 });
+    expect(r).toMatchObject({ patients: 3, bits: 1024, nodes: 12, targetMs: 10_000 });
+    // 3 patients + 4 organisations + the regulator: 8 Paillier keys, and the ring-Pedersen setup
+    expect(r.warmSources).toMatchObject({ disk: 9, generated: 0 });
+    expect(r.firstSources.disk + r.firstSources.generated).toBe(9);
+    expect(r.warmMs).toBeGreaterThan(0);
+    expect(r.warmCpuMs).toBeGreaterThan(0);
+  });
+});

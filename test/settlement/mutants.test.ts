@@ -38,6 +38,6 @@ describe('settlement mutants: caught by their own invariant, control passes (med
       expect(s.mutant!.firstCatch).toMatchObject({ seedsToCatch: 1, kind: 'safety', invariant: want.invariant });
       expect(s.mutant!.firstCatch!.message).toMatch(want.message);
       expect(s.control).toMatchObject({ seeds: 1, passed: 1, failed: 0, liveness: 0, crashed: 0, errors: 0 });
-    });
+    }, 240_000); // two real-crypto runs (mutant and control): seconds idle, more on a shared machine
   }
 });
