@@ -8,6 +8,7 @@ import { CHANNEL_ROUTING_COLUMNS } from '../../analysis/reproduce/channel-routin
 import { CHANNEL_TPS_COLUMNS } from '../../analysis/reproduce/channel-tps.ts';
 import { PAPER_TABLE_2 } from '../../analysis/reproduce/paillier-table.ts';
 import { COLUMNS as RING_COLUMNS } from '../../analysis/reproduce/ring-anonymity.ts';
+import { COLUMNS as SETTLEMENT_COLUMNS } from '../../analysis/reproduce/settlement-throughput.ts';
 import { COLUMNS as SIMBLOCK_COLUMNS } from '../../analysis/reproduce/simblock-propagation.ts';
 import { COLUMNS as PBFT_COLUMNS } from '../../analysis/reproduce/pbft-throughput.ts';
 import { selfishRevenue } from '../../analysis/selfish.ts';
@@ -41,7 +42,7 @@ describe('reproduce --quick', () => {
       expect(summary.rows).toEqual(JSON.parse(JSON.stringify(o.rows)));
     }
     // Every figure has its own checks below (a new figure must add some).
-    const checked = ['channel-routing', 'channel-tps', 'contract-gas', 'double-spend', 'dpos-consistency', 'paillier-table', 'pbft-throughput', 'pow-propagation', 'ring-anonymity', 'selfish-mining', 'simblock-propagation'];
+    const checked = ['channel-routing', 'channel-tps', 'contract-gas', 'double-spend', 'dpos-consistency', 'paillier-table', 'pbft-throughput', 'pow-propagation', 'ring-anonymity', 'selfish-mining', 'settlement-throughput', 'simblock-propagation'];
     expect(FIGURES.map((f) => f.id).sort()).toEqual(checked);
     const rowsOf = <T,>(id: string) => out.find((o) => o.id === id)!.rows as T[];
 
@@ -84,6 +85,20 @@ describe('reproduce --quick', () => {
       expect(r.ciLow).toBeLessThanOrEqual(r.guessRate);
       expect(r.ciHigh).toBeGreaterThanOrEqual(r.guessRate);
       if (r.ringSize === 1) expect([r.guessRate, r.deanonymized]).toEqual([1, 1]);
+    }
+
+    // settlement-throughput: quick points (2048 bits at 3/s, 1024 bits at 2 and 6/s) on the reference
+    // cost table; committed payments never exceed what was offered, and every run's audit passes.
+    const settle = rowsOf<Record<string, number | string | null>>('settlement-throughput');
+    expect(settle.map((r) => `${r.keyBits}@${r.offeredPerSec}`)).toEqual(['2048@3', '1024@2', '1024@6']);
+    for (const r of settle) {
+      expect(Object.keys(r)).toEqual(SETTLEMENT_COLUMNS);
+      expect(r.costTable).toBe('reference');
+      expect(r.committedPerSec as number).toBeGreaterThan(0);
+      expect(r.committedPerSec as number).toBeLessThanOrEqual((r.offeredPerSec as number) * 1.05);
+      expect(r.conflictRate as number).toBeGreaterThanOrEqual(0);
+      expect(r.conflictRate as number).toBeLessThanOrEqual(1);
+      expect(r.auditPass).toBe(r.trials);
     }
 
     // simblock-propagation: ours beside SimBlock's own numbers, ratios = ours ÷ SimBlock's, t90 above t50.
