@@ -5,8 +5,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { committeeSafeProbability, faultBound } from '../../analysis/consistency.ts';
 import { FIGURES, reproduce } from '../../analysis/reproduce/index.ts';
 import { CHANNEL_ROUTING_COLUMNS } from '../../analysis/reproduce/channel-routing.ts';
+import { CHANNEL_TPS_COLUMNS } from '../../analysis/reproduce/channel-tps.ts';
 import { PAPER_TABLE_2 } from '../../analysis/reproduce/paillier-table.ts';
 import { COLUMNS as RING_COLUMNS } from '../../analysis/reproduce/ring-anonymity.ts';
+import { COLUMNS as SETTLEMENT_COLUMNS } from '../../analysis/reproduce/settlement-throughput.ts';
 import { COLUMNS as SIMBLOCK_COLUMNS } from '../../analysis/reproduce/simblock-propagation.ts';
 import { COLUMNS as PBFT_COLUMNS } from '../../analysis/reproduce/pbft-throughput.ts';
 import { selfishRevenue } from '../../analysis/selfish.ts';
@@ -91,6 +93,22 @@ describe('reproduce --quick', () => {
     const byRatio = [...routing].sort((a, b) => a.amountOverCapacity - b.amountOverCapacity);
     expect(byRatio[byRatio.length - 1].successRate).toBeLessThan(byRatio[0].successRate);
 
+    // channel-tps: one wall-clock row (real state updates per second) and the virtual RTT × slots grid;
+    // payments per second fall as the round trip grows, for each number of payments in flight.
+    const tps = rowsOf<Record<string, number | string | boolean | null>>('channel-tps');
+    expect(tps.filter((r) => r.part === 'wall')).toHaveLength(1);
+    const wall = tps.find((r) => r.part === 'wall')!;
+    expect(wall.updatesPerWallSec as number).toBeGreaterThan(0);
+    expect(wall.updatesPerCpuSec as number).toBeGreaterThan(0);
+    const virtual = tps.filter((r) => r.part === 'virtual');
+    expect(virtual.map((r) => `${r.rttMs}/${r.inFlight}`)).toEqual(['1/1', '1/30', '10/1', '10/30', '100/1', '100/30']);
+    for (const r of tps) expect(Object.keys(r)).toEqual(CHANNEL_TPS_COLUMNS);
+    for (const inFlight of [1, 30]) {
+      const rate = virtual.filter((r) => r.inFlight === inFlight).map((r) => r.paymentsPerSec as number);
+      expect(rate[0]).toBeGreaterThan(rate[1]);
+      expect(rate[1]).toBeGreaterThan(rate[2]);
+    }
+
     // ring-anonymity: the observer's guess rate with its interval; no decoys (ring size 1) means certainty.
     const rings = rowsOf<{ policy: string; heuristic: string; ringSize: number; trials: number; guessRate: number; ciLow: number; ciHigh: number; deanonymized: number }>('ring-anonymity');
     expect(rings.length).toBeGreaterThan(0);
@@ -99,6 +117,20 @@ describe('reproduce --quick', () => {
       expect(r.ciLow).toBeLessThanOrEqual(r.guessRate);
       expect(r.ciHigh).toBeGreaterThanOrEqual(r.guessRate);
       if (r.ringSize === 1) expect([r.guessRate, r.deanonymized]).toEqual([1, 1]);
+    }
+
+    // settlement-throughput: quick points (2048 bits at 3/s, 1024 bits at 2 and 6/s) on the reference
+    // cost table; committed payments never exceed what was offered, and every run's audit passes.
+    const settle = rowsOf<Record<string, number | string | null>>('settlement-throughput');
+    expect(settle.map((r) => `${r.keyBits}@${r.offeredPerSec}`).sort()).toEqual(['1024@2', '1024@6', '2048@3']);
+    for (const r of settle) {
+      expect(Object.keys(r)).toEqual(SETTLEMENT_COLUMNS);
+      expect(r.costTable).toBe('reference');
+      expect(r.committedPerSec as number).toBeGreaterThan(0);
+      expect(r.committedPerSec as number).toBeLessThanOrEqual((r.offeredPerSec as number) * 1.05);
+      expect(r.conflictRate as number).toBeGreaterThanOrEqual(0);
+      expect(r.conflictRate as number).toBeLessThanOrEqual(1);
+      expect(r.auditPass).toBe(r.trials);
     }
 
     // simblock-propagation: ours beside SimBlock's own numbers, ratios = ours ÷ SimBlock's, t90 above t50.
