@@ -46,38 +46,6 @@ describe('reproduce --quick', () => {
     expect(FIGURES.map((f) => f.id).sort()).toEqual(checked);
     const rowsOf = <T,>(id: string) => out.find((o) => o.id === id)!.rows as T[];
 
-    // channel-tps: one wall-clock row (real signing and verifying), and virtual-time rows where more
-    // updates in flight carry more payments and a longer round trip carries fewer.
-    const tps = rowsOf<{ part: string; rttMs: number; inFlight: number; paymentsPerSec: number; offeredPerSec: number; updatesPerWallSec: number; signUs: number; verifyUs: number }>('channel-tps');
-    const wallRows = tps.filter((r) => r.part === 'wall');
-    expect(wallRows).toHaveLength(1);
-    expect(wallRows[0].updatesPerWallSec).toBeGreaterThan(0);
-    expect(wallRows[0].signUs).toBeGreaterThan(0);
-    expect(wallRows[0].verifyUs).toBeGreaterThan(0);
-    const virtual = tps.filter((r) => r.part === 'virtual');
-    const rtts = [...new Set(virtual.map((r) => r.rttMs))].sort((a, b) => a - b);
-    expect(rtts.length).toBeGreaterThanOrEqual(2);
-    const at = (rtt: number, w: number) => virtual.find((r) => r.rttMs === rtt && r.inFlight === w)!;
-    const windows = [...new Set(virtual.map((r) => r.inFlight))].sort((a, b) => a - b);
-    for (const rtt of rtts) {
-      expect(at(rtt, windows.at(-1)!).paymentsPerSec, `rtt ${rtt}`).toBeGreaterThan(at(rtt, windows[0]).paymentsPerSec);
-      for (const w of windows) expect(at(rtt, w).paymentsPerSec).toBeLessThanOrEqual(at(rtt, w).offeredPerSec);
-    }
-    for (const w of windows) expect(at(rtts.at(-1)!, w).paymentsPerSec).toBeLessThan(at(rtts[0], w).paymentsPerSec);
-
-    // settlement-throughput: committed payments with their interval, conflict rates as fractions,
-    // and the regulator's audit passing on every honest run.
-    const st = rowsOf<{ keyBits: number; trials: number; committedPerSec: number; committedLow: number | null; committedHigh: number | null; conflictRate: number; auditPass: number }>('settlement-throughput');
-    expect(new Set(st.map((r) => r.keyBits)).size).toBeGreaterThanOrEqual(2);
-    for (const r of st) {
-      expect(r.committedPerSec).toBeGreaterThan(0);
-      if (r.committedLow !== null) expect(r.committedLow).toBeLessThanOrEqual(r.committedPerSec);
-      if (r.committedHigh !== null) expect(r.committedHigh).toBeGreaterThanOrEqual(r.committedPerSec);
-      expect(r.conflictRate).toBeGreaterThanOrEqual(0);
-      expect(r.conflictRate).toBeLessThanOrEqual(1);
-      expect(r.auditPass).toBe(r.trials);
-    }
-
     // channel-routing: success rate with its interval, and every payment accounted for (a success or one failure reason).
     const routing = rowsOf<Record<string, number>>('channel-routing');
     expect(routing.length).toBeGreaterThanOrEqual(4);
@@ -107,6 +75,12 @@ describe('reproduce --quick', () => {
       const rate = virtual.filter((r) => r.inFlight === inFlight).map((r) => r.paymentsPerSec as number);
       expect(rate[0]).toBeGreaterThan(rate[1]);
       expect(rate[1]).toBeGreaterThan(rate[2]);
+    }
+    // More payments in flight carry more payments per second at every round trip, never more than offered.
+    for (const rtt of [1, 10, 100]) {
+      const at = (w: number) => virtual.find((r) => r.rttMs === rtt && r.inFlight === w)!;
+      expect(at(30).paymentsPerSec as number).toBeGreaterThan(at(1).paymentsPerSec as number);
+      for (const w of [1, 30]) expect(at(w).paymentsPerSec as number).toBeLessThanOrEqual(at(w).offeredPerSec as number);
     }
 
     // ring-anonymity: the observer's guess rate with its interval; no decoys (ring size 1) means certainty.
