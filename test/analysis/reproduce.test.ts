@@ -138,10 +138,12 @@ describe('reproduce --quick', () => {
       expect(r.n).toBeGreaterThanOrEqual(3);
       expect(r.paperOverOurs).toBeCloseTo(r.paperMs / r.oursMs, 2);
     }
-    for (const op of Object.keys(PAPER_TABLE_2)) {
-      const at = (b: number) => paillier.find((r) => r.operation === op && r.bits === b)!.oursMs;
-      expect(at(2048), op).toBeGreaterThan(at(1024)); // larger moduli cost more
-    }
+    // Larger Paillier moduli cost more where Paillier dominates: the 4096 B record (dozens of
+    // chunk encryptions; ≈ 2.7× from 1024 to 2048 bits). The fee proof and range check are
+    // dominated by the ring-Pedersen modulus N̂, which is ≥ 2048 bits at every key size since the
+    // hardening, so their 1024- and 2048-bit medians differ by less than a loaded machine's noise.
+    const recordAt = (b: number) => paillier.find((r) => r.operation === 'encryption + proof of 4096 B patient data' && r.bits === b)!.oursMs;
+    expect(recordAt(2048)).toBeGreaterThan(recordAt(1024));
 
     // pow-propagation: block propagation delay grows with block size; the 90th percentile is above the median.
     const prop = rowsOf<{ nodes: number; blockKb: number; t50Ms: number; t90Ms: number; staleRate: number; staleLow: number; staleHigh: number; trials: number }>('pow-propagation');
