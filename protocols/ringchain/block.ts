@@ -20,6 +20,7 @@
  * (protocols/nakamoto/node.ts), and the nonce search is real at a small simulation difficulty.
  */
 import { bytesToHex } from '@noble/hashes/utils.js';
+import { concatBytes } from '../crypto/encoding.ts';
 import { keccak256 } from '../crypto/hash.ts';
 import { asBytes, decodeUintNumber, encodeString, encodeUint, rlpDecode, rlpEncode, type RlpItem } from '../crypto/rlp.ts';
 import type { ChainBlock } from '../nakamoto/chain.ts';
@@ -78,22 +79,10 @@ export function sealHash(h: Omit<RingHeader, 'nonce' | 'mixHash'>): Uint8Array {
   return keccak256(rlpEncode(headerItems(h)));
 }
 
-function concat(...parts: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
-
 /** The stand-in for hashimoto: (mix, result) of a seal hash and a nonce. */
 export function powHash(seal: Uint8Array, nonce: Uint8Array): { mix: Uint8Array; result: Uint8Array } {
-  const mix = keccak256(concat(MIX_LABEL, seal, nonce));
-  return { mix, result: keccak256(concat(seal, nonce, mix)) };
+  const mix = keccak256(concatBytes(MIX_LABEL, seal, nonce));
+  return { mix, result: keccak256(concatBytes(seal, nonce, mix)) };
 }
 
 /** result ≤ 2^256 / difficulty (yellow paper eq. 160). */
