@@ -9,7 +9,7 @@
  * `confirmed-not-reversed` checkers live with their protocol (e.g. protocols/pow/checkers.ts);
  * they read the `reorg` observations (`oldTip`, `newTip`, `fork`) every node emits.
  */
-import type { NodeId, Observer, Violation } from '../../sim/types.ts';
+import type { NodeId, Observation, Observer, Violation } from '../../sim/types.ts';
 import { forkPoint, type BlockEntry } from './tree.ts';
 
 export class ForkConvergence<B, S> implements Observer {
@@ -38,5 +38,30 @@ export class ForkConvergence<B, S> implements Observer {
       }
     }
     return undefined;
+  }
+}
+
+/** A block an honest node disconnected in a reorg, with the confirmations it had on the old chain. */
+export interface DisconnectedBlock<E> {
+  entry: E;
+  confirmations: number;
+  oldTip: E;
+  newTip: E;
+  fork: E;
+}
+
+/**
+ * The blocks a `reorg` observation disconnects that had at least `depth` confirmations on the old
+ * chain (oldest last) — what "no confirmed tx is ever reversed" checkers walk (pow's
+ * `confirmed-not-reversed`, ringchain's `unwarrant-not-reversed`). Empty for other observations.
+ */
+export function* disconnectedConfirmed<E extends { height: number; parent: E | null }>(obs: Observation, depth: number): Generator<DisconnectedBlock<E>> {
+  if (obs.kind !== 'reorg') return;
+  const oldTip = obs.oldTip as E;
+  const newTip = obs.newTip as E;
+  const fork = obs.fork as E;
+  for (let x: E = oldTip; x !== fork; x = x.parent!) {
+    const confirmations = oldTip.height - x.height + 1;
+    if (confirmations >= depth) yield { entry: x, confirmations, oldTip, newTip, fork };
   }
 }

@@ -8,6 +8,7 @@
  *   majority and the most-work rule it holds with overwhelming probability for moderate z.
  */
 import type { NodeId, Observation, Observer, Violation } from '../../sim/types.ts';
+import { disconnectedConfirmed } from '../nakamoto/checkers.ts';
 import type { PowEntry } from './chain.ts';
 
 export class ConfirmedNotReversed implements Observer {
@@ -20,13 +21,8 @@ export class ConfirmedNotReversed implements Observer {
 
   onObservation(node: NodeId, obs: Observation): Violation | undefined {
     if (obs.kind !== 'reorg' || !this.isHonest(node)) return undefined;
-    const oldTip = obs.oldTip as PowEntry;
-    const newTip = obs.newTip as PowEntry;
-    const fork = obs.fork as PowEntry;
-    for (let x: PowEntry = oldTip; x !== fork; x = x.parent!) {
-      const confirmations = oldTip.height - x.height + 1;
-      if (confirmations < this.depth) continue;
-      for (const tx of x.block.txs) {
+    for (const { entry, confirmations, oldTip, newTip, fork } of disconnectedConfirmed<PowEntry>(obs, this.depth)) {
+      for (const tx of entry.block.txs) {
         if (tx.kind === 'coinbase' || tx.kind === 'filler') continue;
         if (!newTip.state.txIndex.has(tx.txid)) {
           return {

@@ -22,6 +22,7 @@
  */
 import { bytesToHex } from '@noble/hashes/utils.js';
 import type { NodeId, Observation, Observer, Violation } from '../../sim/types.ts';
+import { disconnectedConfirmed } from '../nakamoto/checkers.ts';
 import { Layered } from '../pow/layered.ts';
 import { contractReader, contractTxData, type Address } from './contracts/index.ts';
 import { callSelector } from './contracts/txdata.ts';
@@ -190,12 +191,7 @@ export class UnwarrantNotReversed implements Observer {
 
   onObservation(node: NodeId, obs: Observation): Violation | undefined {
     if (obs.kind !== 'reorg' || !this.isHonest(node)) return undefined;
-    const oldTip = obs.oldTip as RingEntry;
-    const newTip = obs.newTip as RingEntry;
-    const fork = obs.fork as RingEntry;
-    for (let x: RingEntry = oldTip; x !== fork; x = x.parent!) {
-      const confirmations = oldTip.height - x.height + 1;
-      if (confirmations < this.depth) continue;
+    for (const { entry: x, confirmations, oldTip, newTip, fork } of disconnectedConfirmed<RingEntry>(obs, this.depth)) {
       const ok = new Set(x.state.receipts.filter((r) => r.status === 'success').map((r) => r.txid));
       for (const tx of blockTxs(x)) {
         if (!tx.to || callSelector(tx.data) !== SEL_UNWARRANT || !ok.has(tx.txid)) continue;
